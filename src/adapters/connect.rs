@@ -1,0 +1,61 @@
+//! The dialer over Amazon Connect `StartOutboundVoiceContact`.
+
+use aws_sdk_connect::Client;
+
+use super::sdk_error;
+use crate::domain::{PhoneNumber, RequestId, TenantId};
+use crate::ports::{ContactId, Dialer, ServiceError};
+
+const SERVICE: &str = "connect";
+
+/// Contact attributes the flow and the verifier read.
+pub const ATTR_REQUEST_ID: &str = "requestId";
+pub const ATTR_TENANT_ID: &str = "tenantId";
+
+#[derive(Clone, Debug)]
+pub struct ConnectDialer {
+    client: Client,
+    instance_id: String,
+    contact_flow_id: String,
+    source_phone_number: String,
+}
+
+impl ConnectDialer {
+    pub fn new(
+        client: Client,
+        instance_id: impl Into<String>,
+        contact_flow_id: impl Into<String>,
+        source_phone_number: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            instance_id: instance_id.into(),
+            contact_flow_id: contact_flow_id.into(),
+            source_phone_number: source_phone_number.into(),
+        }
+    }
+}
+
+impl Dialer for ConnectDialer {
+    async fn place_call(
+        &self,
+        to: &PhoneNumber,
+        request: &RequestId,
+        tenant: &TenantId,
+    ) -> Result<ContactId, ServiceError> {
+        let out = self
+            .client
+            .start_outbound_voice_contact()
+            .instance_id(&self.instance_id)
+            .contact_flow_id(&self.contact_flow_id)
+            .source_phone_number(&self.source_phone_number)
+            .destination_phone_number(to.e164())
+            .client_token(request.to_string())
+            .attributes(ATTR_REQUEST_ID, request.to_string())
+            .attributes(ATTR_TENANT_ID, tenant.as_str())
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(ContactId(out.contact_id.unwrap_or_default()))
+    }
+}

@@ -1,0 +1,658 @@
+//! The single-table design, and the only place that knows it.
+//!
+//! | item                 | pk                                  | sk            | gsi1pk                   | gsi1sk                     |
+//! |----------------------|-------------------------------------|---------------|--------------------------|----------------------------|
+//! | API key              | `APIKEY#<sha256(key)>`              | `APIKEY`      | `TENANT#<t>#APIKEYS`     | `<keyId>`                  |
+//! | document record      | `TENANT#<t>#DOC#<documentId>`       | `DOC`         |                          |                            |
+//! | request              | `TENANT#<t>#REQ#<requestId>`        | `REQ`         | `TENANT#<t>#REQ`         | `ACCEPTED#<bool>#<id>`     |
+//! | request's OTP        | `TENANT#<t>#REQ#<requestId>`        | `OTP`         |                          |                            |
+//! | email reservation    | `TENANT#<t>#EMAIL#<sha256(email)>`  | `RESERVATION` |                          |                            |
+//! | phone reservation    | `TENANT#<t>#PHONE#<sha256(e164)>`   | `RESERVATION` |                          |                            |
+//!
+//! The OTP item carries `ttl` (Unix seconds), the table's TTL attribute, so abandoned codes are
+//! removed by DynamoDB; code that reads one still checks `expiresAt` itself.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::sdk_error;
+use crate::domain::{
+    ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, RequestId, TenantId,
+};
+use crate::ports::{ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError};
+
+const SERVICE: &str = "dynamodb";
+pub const GSI1: &str = "gsi1";
+pub const TTL_ATTRIBUTE: &str = "ttl";
+
+/// How often a transaction that lost a `TransactionConflict` is tried again before giving up.
+const CONFLICT_RETRIES: u32 = 4;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+/// The keys of every item kind. Ids are key-safe by construction (see `domain::ids`).
+mod keys {
+    use crate::domain::{ApiKeyHash, DocumentId, RequestId, TenantId};
+
+    pub fn api_key(hash: &ApiKeyHash) -> (String, String) {
+        (format!("APIKEY#{}", hash.as_str()), "APIKEY".into())
+    }
+    pub fn api_keys_of(tenant: &TenantId) -> String {
+        format!("TENANT#{tenant}#APIKEYS")
+    }
+    pub fn document(tenant: &TenantId, id: &DocumentId) -> (String, String) {
+        (format!("TENANT#{tenant}#DOC#{id}"), "DOC".into())
+    }
+    pub fn request(tenant: &TenantId, id: &RequestId) -> (String, String) {
+        (format!("TENANT#{tenant}#REQ#{id}"), "REQ".into())
+    }
+    pub fn otp(tenant: &TenantId, id: &RequestId) -> (String, String) {
+        (format!("TENANT#{tenant}#REQ#{id}"), "OTP".into())
+    }
+    pub fn requests_of(tenant: &TenantId) -> String {
+        format!("TENANT#{tenant}#REQ")
+    }
+    pub fn request_listing(accepted: bool, id: &RequestId) -> String {
+        format!("ACCEPTED#{accepted}#{id}")
+    }
+    pub fn email(tenant: &TenantId, email_key: &str) -> (String, String) {
+        (
+            format!("TENANT#{tenant}#EMAIL#{email_key}"),
+            "RESERVATION".into(),
+        )
+    }
+    pub fn phone(tenant: &TenantId, phone_key: &str) -> (String, String) {
+        (
+            format!("TENANT#{tenant}#PHONE#{phone_key}"),
+            "RESERVATION".into(),
+        )
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn key_map((pk, sk): (String, String)) -> HashMap<String, AttributeValue> {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+fn item(
+    key: (String, String),
+    attributes: Vec<(&str, AttributeValue)>,
+) -> HashMap<String, AttributeValue> {
+    let mut item = key_map(key);
+    item.extend(attributes.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    item
+}
+
+fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> ServiceError {
+    ServiceError::new(SERVICE, format!("building a request: {err}"))
+}
+
+fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// Positions of the items in the create transaction, which `CancellationReasons` follows.
+const CREATE_DOCUMENT: usize = 0;
+const CREATE_EMAIL: usize = 3;
+const CREATE_PHONE: usize = 4;
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn put(
+        &self,
+        item: HashMap<String, AttributeValue>,
+        condition: &str,
+    ) -> Result<TransactWriteItem, ServiceError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn delete(
+        &self,
+        key: (String, String),
+        condition: Option<(&str, HashMap<String, AttributeValue>)>,
+    ) -> Result<TransactWriteItem, ServiceError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)));
+        if let Some((expression, values)) = condition {
+            delete = delete
+                .condition_expression(expression)
+                .set_expression_attribute_values(Some(values));
+        }
+        Ok(TransactWriteItem::builder()
+            .delete(delete.build().map_err(build_error)?)
+            .build())
+    }
+
+    fn create_items(&self, r: &NewKycRequest) -> Result<Vec<TransactWriteItem>, ServiceError> {
+        let id = r.id.to_string();
+        let document_exists = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::document(&r.tenant, &r.document_id))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(build_error)?;
+        let request = item(
+            keys::request(&r.tenant, &r.id),
+            vec![
+                ("type", s("request")),
+                ("gsi1pk", s(keys::requests_of(&r.tenant))),
+                ("gsi1sk", s(keys::request_listing(false, &r.id))),
+                ("requestId", s(&id)),
+                ("tenantId", s(r.tenant.as_str())),
+                ("email", s(r.email.as_str())),
+                ("emailKey", s(r.email.uniqueness_key())),
+                ("phoneNumber", s(r.phone.e164())),
+                ("phoneKey", s(r.phone.uniqueness_key())),
+                ("documentId", s(r.document_id.as_str())),
+                ("status", s(NewKycRequest::INITIAL_STATUS.as_str())),
+                ("createdAt", n(r.created_at)),
+                ("attemptsUsed", n(0)),
+                ("maxAttempts", n(r.max_attempts)),
+            ],
+        );
+        let otp = item(
+            keys::otp(&r.tenant, &r.id),
+            vec![
+                ("type", s("otp")),
+                ("otpHash", s(r.otp_hash.as_str())),
+                ("expiresAt", n(r.otp_expires_at)),
+                (TTL_ATTRIBUTE, n(r.otp_expires_at)),
+            ],
+        );
+        let reservation = |kind: &str| vec![("type", s(kind)), ("requestId", s(&id))];
+        let email = item(
+            keys::email(&r.tenant, &r.email.uniqueness_key()),
+            reservation("emailReservation"),
+        );
+        let phone = item(
+            keys::phone(&r.tenant, &r.phone.uniqueness_key()),
+            reservation("phoneReservation"),
+        );
+        let absent = "attribute_not_exists(pk)";
+        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE.
+        Ok(vec![
+            TransactWriteItem::builder()
+                .condition_check(document_exists)
+                .build(),
+            self.put(request, absent)?,
+            self.put(otp, absent)?,
+            self.put(email, absent)?,
+            self.put(phone, absent)?,
+        ])
+    }
+
+    /// Creates the table if it does not exist yet (idempotent), with its index and TTL.
+    /// In AWS the table comes from infra/; this serves local runs, tests and the admin tool.
+    pub async fn ensure_table(&self) -> Result<(), ServiceError> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build_error)
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(build_error)
+        };
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name(GSI1)
+            .key_schema(key("gsi1pk", KeyType::Hash)?)
+            .key_schema(key("gsi1sk", KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(build_error)?;
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("pk")?)
+            .attribute_definitions(attr("sk")?)
+            .attribute_definitions(attr("gsi1pk")?)
+            .attribute_definitions(attr("gsi1sk")?)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .global_secondary_indexes(gsi)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                return Ok(())
+            }
+            Err(err) => return Err(sdk_error(SERVICE, err)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .build()
+                    .map_err(build_error)?,
+            )
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(())
+    }
+
+    /// Stores an API key's hash for a tenant. `key_id` is a short public handle for revoking.
+    pub async fn put_api_key(
+        &self,
+        hash: &ApiKeyHash,
+        tenant: &TenantId,
+        key_id: &str,
+        created_at: u64,
+    ) -> Result<(), ServiceError> {
+        let item = item(
+            keys::api_key(hash),
+            vec![
+                ("type", s("apiKey")),
+                ("gsi1pk", s(keys::api_keys_of(tenant))),
+                ("gsi1sk", s(key_id)),
+                ("keyHash", s(hash.as_str())),
+                ("keyId", s(key_id)),
+                ("tenantId", s(tenant.as_str())),
+                ("status", s("active")),
+                ("createdAt", n(created_at)),
+            ],
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(())
+    }
+
+    /// Revokes a tenant's key by its key id. Returns whether such a key existed.
+    pub async fn revoke_api_key(
+        &self,
+        tenant: &TenantId,
+        key_id: &str,
+        revoked_at: u64,
+    ) -> Result<bool, ServiceError> {
+        let found = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk = :sk")
+            .expression_attribute_values(":pk", s(keys::api_keys_of(tenant)))
+            .expression_attribute_values(":sk", s(key_id))
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        let Some(hash) = found.items().first().and_then(|i| get_s(i, "keyHash")) else {
+            return Ok(false);
+        };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::api_key(&ApiKeyHash::from_stored(
+                hash.to_owned(),
+            )))))
+            .update_expression("SET #status = :revoked, revokedAt = :at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":revoked", s("revoked"))
+            .expression_attribute_values(":at", n(revoked_at))
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(true)
+    }
+
+    /// Registers a document identification record for a tenant.
+    pub async fn put_document(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        document: &DocumentIdentification,
+        created_at: u64,
+    ) -> Result<(), ServiceError> {
+        let mut fields: HashMap<String, AttributeValue> = serde_dynamo::to_item(document)
+            .map_err(|e| ServiceError::new(SERVICE, format!("encoding a document: {e}")))?;
+        fields.extend(item(
+            keys::document(tenant, id),
+            vec![
+                ("type", s("document")),
+                ("documentId", s(id.as_str())),
+                ("tenantId", s(tenant.as_str())),
+                ("createdAt", n(created_at)),
+            ],
+        ));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(fields))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(())
+    }
+
+    /// Reads a tenant's document record.
+    pub async fn get_document(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+    ) -> Result<Option<DocumentIdentification>, ServiceError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::document(tenant, id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        let Some(mut fields) = out.item else {
+            return Ok(None);
+        };
+        for bookkeeping in ["pk", "sk", "type", "documentId", "tenantId", "createdAt"] {
+            fields.remove(bookkeeping);
+        }
+        serde_dynamo::from_item(fields)
+            .map(Some)
+            .map_err(|e| ServiceError::new(SERVICE, format!("decoding a document: {e}")))
+    }
+
+    /// The raw items stored under a request's partition (request and OTP), for the tests and
+    /// operators' debugging.
+    pub async fn request_items(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, ServiceError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::request(tenant, id).0))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(out.items.unwrap_or_default())
+    }
+
+    /// Which request holds a tenant's email / phone reservation, if any: `(email, phone)`.
+    pub async fn reservation_holders(
+        &self,
+        tenant: &TenantId,
+        email_key: &str,
+        phone_key: &str,
+    ) -> Result<(Option<String>, Option<String>), ServiceError> {
+        let holder = |key: (String, String)| async move {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(key_map(key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| sdk_error(SERVICE, e))?;
+            Ok::<_, ServiceError>(
+                out.item
+                    .as_ref()
+                    .and_then(|i| get_s(i, "requestId"))
+                    .map(str::to_owned),
+            )
+        };
+        let (email, phone) = tokio::try_join!(
+            holder(keys::email(tenant, email_key)),
+            holder(keys::phone(tenant, phone_key))
+        )?;
+        Ok((email, phone))
+    }
+}
+
+impl ApiKeyStore for DynamoStore {
+    async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKeyRecord>, ServiceError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::api_key(hash))))
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        let Some(item) = out.item else {
+            return Ok(None);
+        };
+        let field = |name: &str| {
+            get_s(&item, name)
+                .ok_or_else(|| ServiceError::new(SERVICE, format!("API key item without {name}")))
+        };
+        let tenant = TenantId::parse(field("tenantId")?)
+            .map_err(|e| ServiceError::new(SERVICE, format!("API key item: {e}")))?;
+        Ok(Some(ApiKeyRecord {
+            hash: ApiKeyHash::from_stored(field("keyHash")?.to_owned()),
+            tenant,
+            active: field("status")? == "active",
+        }))
+    }
+}
+
+/// What a cancelled create transaction means, from its per-item reasons.
+enum Cancelled {
+    Refused(CreateError),
+    Conflict,
+}
+
+fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
+    let code = |i: usize| codes.get(i).copied().flatten().unwrap_or("None");
+    let failed = |i: usize| code(i) == "ConditionalCheckFailed";
+    if failed(CREATE_DOCUMENT) {
+        return Cancelled::Refused(CreateError::DocumentNotFound);
+    }
+    if failed(CREATE_EMAIL) || failed(CREATE_PHONE) {
+        return Cancelled::Refused(CreateError::Taken {
+            email: failed(CREATE_EMAIL),
+            phone: failed(CREATE_PHONE),
+        });
+    }
+    if codes.iter().any(|c| *c == Some("TransactionConflict")) {
+        return Cancelled::Conflict;
+    }
+    let summary: Vec<&str> = (0..codes.len()).map(code).collect();
+    Cancelled::Refused(CreateError::Service(ServiceError::new(
+        SERVICE,
+        format!("create transaction cancelled: {summary:?}"),
+    )))
+}
+
+impl RequestStore for DynamoStore {
+    async fn create_request(&self, request: &NewKycRequest) -> Result<(), CreateError> {
+        let items = self.create_items(request)?;
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                // Idempotency: if the SDK retries a commit whose answer was lost, DynamoDB
+                // returns success instead of failing on our own reservations.
+                .client_request_token(request.id.to_string())
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(()),
+                Err(err) => err,
+            };
+            let cancelled = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    let codes: Vec<Option<&str>> =
+                        e.cancellation_reasons().iter().map(|r| r.code()).collect();
+                    classify_cancellation(&codes)
+                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    Cancelled::Conflict
+                }
+                _ => return Err(sdk_error(SERVICE, err).into()),
+            };
+            match cancelled {
+                Cancelled::Refused(refusal) => return Err(refusal),
+                Cancelled::Conflict if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    let jitter = rand::random::<u64>() % 50;
+                    tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt) + jitter))
+                        .await;
+                }
+                Cancelled::Conflict => {
+                    return Err(ServiceError::new(
+                        SERVICE,
+                        "create transaction kept conflicting with concurrent writes",
+                    )
+                    .into())
+                }
+            }
+        }
+    }
+
+    async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
+        let ours = || {
+            Some((
+                "requestId = :id",
+                HashMap::from([(":id".to_owned(), s(r.id.to_string()))]),
+            ))
+        };
+        let items = vec![
+            self.delete(keys::request(&r.tenant, &r.id), None)?,
+            self.delete(keys::otp(&r.tenant, &r.id), None)?,
+            self.delete(keys::email(&r.tenant, &r.email.uniqueness_key()), ours())?,
+            self.delete(keys::phone(&r.tenant, &r.phone.uniqueness_key()), ours())?,
+        ];
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(codes: &[Option<&str>]) -> CreateError {
+        match classify_cancellation(codes) {
+            Cancelled::Refused(e) => e,
+            Cancelled::Conflict => panic!("expected a refusal for {codes:?}"),
+        }
+    }
+
+    const OK: Option<&str> = Some("None");
+    const CCF: Option<&str> = Some("ConditionalCheckFailed");
+    const CONFLICT: Option<&str> = Some("TransactionConflict");
+
+    #[test]
+    fn a_missing_document_is_reported_first() {
+        assert_eq!(
+            refused(&[CCF, OK, OK, OK, OK]),
+            CreateError::DocumentNotFound
+        );
+        assert_eq!(
+            refused(&[CCF, OK, OK, CCF, CCF]),
+            CreateError::DocumentNotFound
+        );
+    }
+
+    #[test]
+    fn taken_reservations_name_their_fields() {
+        assert_eq!(
+            refused(&[OK, OK, OK, CCF, OK]),
+            CreateError::Taken {
+                email: true,
+                phone: false
+            }
+        );
+        assert_eq!(
+            refused(&[OK, OK, OK, OK, CCF]),
+            CreateError::Taken {
+                email: false,
+                phone: true
+            }
+        );
+        assert_eq!(
+            refused(&[OK, OK, OK, CCF, CCF]),
+            CreateError::Taken {
+                email: true,
+                phone: true
+            }
+        );
+    }
+
+    #[test]
+    fn conflicts_are_retried_and_other_codes_are_service_errors() {
+        assert!(matches!(
+            classify_cancellation(&[OK, OK, OK, CONFLICT, OK]),
+            Cancelled::Conflict
+        ));
+        assert!(matches!(
+            refused(&[OK, Some("ThrottlingError"), OK, OK, OK]),
+            CreateError::Service(_)
+        ));
+    }
+}

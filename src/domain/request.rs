@@ -1,0 +1,186 @@
+use std::fmt;
+use std::str::FromStr;
+
+use super::{DocumentId, Email, OtpHash, PhoneNumber, RequestId, TenantId};
+
+/// Where an eKYC request stands. Every change of status goes through [`RequestStatus::apply`].
+///
+/// ```text
+///   pending ──CallVerified──────▶ verified ──Accept──▶ accepted
+///      │ ──AttemptsExhausted──▶ failed
+///      └ ──CodeExpired────────▶ expired
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestStatus {
+    /// Created: the OTP was emailed and the call placed.
+    Pending,
+    /// The caller gave the right last four digits and code on the call.
+    Verified,
+    /// Too many wrong answers.
+    Failed,
+    /// The code expired before it was given.
+    Expired,
+    /// The business accepted a verified request.
+    Accepted,
+}
+
+/// What can happen to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    CallVerified,
+    AttemptsExhausted,
+    CodeExpired,
+    Accept,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} request cannot take {transition:?}")]
+pub struct TransitionError {
+    pub from: RequestStatus,
+    pub transition: Transition,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 5] = [
+        RequestStatus::Pending,
+        RequestStatus::Verified,
+        RequestStatus::Failed,
+        RequestStatus::Expired,
+        RequestStatus::Accepted,
+    ];
+
+    /// The one table of allowed edges.
+    pub fn apply(self, transition: Transition) -> Result<RequestStatus, TransitionError> {
+        use RequestStatus::*;
+        use Transition::*;
+        match (self, transition) {
+            (Pending, CallVerified) => Ok(Verified),
+            (Pending, AttemptsExhausted) => Ok(Failed),
+            (Pending, CodeExpired) => Ok(Expired),
+            (Verified, Accept) => Ok(Accepted),
+            (from, transition) => Err(TransitionError { from, transition }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Verified => "verified",
+            RequestStatus::Failed => "failed",
+            RequestStatus::Expired => "expired",
+            RequestStatus::Accepted => "accepted",
+        }
+    }
+
+    /// `isValidated` in the published retrieval API.
+    pub fn is_validated(self) -> bool {
+        matches!(self, RequestStatus::Verified | RequestStatus::Accepted)
+    }
+
+    /// `isAccepted` in the published retrieval API.
+    pub fn is_accepted(self) -> bool {
+        self == RequestStatus::Accepted
+    }
+}
+
+impl fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RequestStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RequestStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown request status {s:?}"))
+    }
+}
+
+/// Everything the store needs to create a request in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewKycRequest {
+    pub id: RequestId,
+    pub tenant: TenantId,
+    pub email: Email,
+    pub phone: PhoneNumber,
+    pub document_id: DocumentId,
+    pub otp_hash: OtpHash,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Unix seconds.
+    pub otp_expires_at: u64,
+    pub max_attempts: u32,
+}
+
+impl NewKycRequest {
+    pub const INITIAL_STATUS: RequestStatus = RequestStatus::Pending;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestStatus::*;
+    use super::Transition::*;
+    use super::*;
+
+    const TRANSITIONS: [Transition; 4] = [CallVerified, AttemptsExhausted, CodeExpired, Accept];
+
+    #[test]
+    fn every_allowed_edge() {
+        assert_eq!(Pending.apply(CallVerified), Ok(Verified));
+        assert_eq!(Pending.apply(AttemptsExhausted), Ok(Failed));
+        assert_eq!(Pending.apply(CodeExpired), Ok(Expired));
+        assert_eq!(Verified.apply(Accept), Ok(Accepted));
+    }
+
+    #[test]
+    fn every_other_edge_is_refused() {
+        let allowed = [
+            (Pending, CallVerified),
+            (Pending, AttemptsExhausted),
+            (Pending, CodeExpired),
+            (Verified, Accept),
+        ];
+        let mut refused = 0;
+        for from in RequestStatus::ALL {
+            for transition in TRANSITIONS {
+                if allowed.contains(&(from, transition)) {
+                    continue;
+                }
+                assert_eq!(
+                    from.apply(transition),
+                    Err(TransitionError { from, transition }),
+                    "{from} + {transition:?}"
+                );
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 5 * 4 - allowed.len());
+    }
+
+    #[test]
+    fn terminal_states_take_nothing() {
+        for from in [Failed, Expired, Accepted] {
+            assert!(TRANSITIONS.iter().all(|t| from.apply(*t).is_err()));
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for status in RequestStatus::ALL {
+            assert_eq!(status.as_str().parse::<RequestStatus>(), Ok(status));
+        }
+        assert!("done".parse::<RequestStatus>().is_err());
+    }
+
+    #[test]
+    fn published_flags() {
+        assert!(!Pending.is_validated() && !Pending.is_accepted());
+        assert!(Verified.is_validated() && !Verified.is_accepted());
+        assert!(Accepted.is_validated() && Accepted.is_accepted());
+        assert!(!Failed.is_validated() && !Expired.is_validated());
+    }
+}
