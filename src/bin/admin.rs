@@ -1,1 +1,148 @@
-fn main() {}
+//! Operator command line: the table, API keys and document identification records.
+//! Uses the same adapters as the functions; `TABLE_NAME` and the standard AWS variables
+//! (region, credentials, `AWS_ENDPOINT_URL*`) say where.
+//!
+//! Values meant for scripts (a new key, a new document id) go to stdout; everything else to
+//! stderr.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ekyc::adapters::dynamodb::DynamoStore;
+use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
+
+#[derive(Parser)]
+#[command(name = "admin", about = "eKYC operator tool")]
+struct Cli {
+    /// The DynamoDB table.
+    #[arg(long, env = "TABLE_NAME")]
+    table: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the table with its index and TTL if it does not exist (local runs and tests;
+    /// in AWS the table comes from infra/).
+    CreateTable,
+    /// Create an API key for a tenant. Prints the key once, on stdout; only its hash is stored.
+    CreateKey {
+        #[arg(long)]
+        tenant: String,
+        /// Store this key instead of a new random one. For local demos only (`make run`).
+        #[arg(long, hide = true)]
+        key: Option<String>,
+    },
+    /// Revoke a tenant's API key by its key id. Warm functions may accept it for up to
+    /// API_KEY_CACHE_SECONDS more.
+    RevokeKey {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        key_id: String,
+    },
+    /// Register a document identification record from a JSON file (see events/document.json).
+    /// Prints its id on stdout.
+    RegisterDocument {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// Use this id instead of a new one.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Ask SES to verify a sender address (in AWS this sends a confirmation email).
+    VerifySender {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let sdk = aws_config::load_from_env().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
+    let tenant = |raw: &str| TenantId::parse(raw).map_err(|e| e.to_string());
+    let now = ekyc::unix_now();
+    match cli.command {
+        Command::CreateTable => {
+            store.ensure_table().await.map_err(|e| e.to_string())?;
+            eprintln!("table {} is ready", cli.table);
+        }
+        Command::CreateKey { tenant: raw, key } => {
+            let tenant = tenant(&raw)?;
+            let key = match key {
+                Some(fixed) => ApiKey::from_header(&fixed).ok_or("--key must not be empty")?,
+                None => ApiKey::generate(),
+            };
+            let hash = key.hash();
+            let key_id = hash.as_str()[..12].to_owned();
+            store
+                .put_api_key(&hash, &tenant, &key_id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("created key {key_id} for tenant {tenant}; it is shown once:");
+            println!("{}", key.expose());
+        }
+        Command::RevokeKey {
+            tenant: raw,
+            key_id,
+        } => {
+            let tenant = tenant(&raw)?;
+            if !store
+                .revoke_api_key(&tenant, &key_id, now)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Err(format!("tenant {tenant} has no key {key_id}"));
+            }
+            eprintln!("revoked key {key_id} of tenant {tenant}");
+        }
+        Command::RegisterDocument {
+            tenant: raw,
+            file,
+            id,
+        } => {
+            let tenant = tenant(&raw)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("reading {}: {e}", file.display()))?;
+            let document: DocumentIdentification =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let document = document.validate().map_err(|e| e.to_string())?;
+            let id = match id {
+                Some(raw) => DocumentId::parse(&raw).map_err(|e| e.to_string())?,
+                None => DocumentId::generate(),
+            };
+            store
+                .put_document(&tenant, &id, &document, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("registered document identification {id} for tenant {tenant}");
+            println!("{id}");
+        }
+        Command::VerifySender { email } => {
+            aws_sdk_sesv2::Client::new(&sdk)
+                .create_email_identity()
+                .email_identity(&email)
+                .send()
+                .await
+                .map_err(|e| aws_sdk_sesv2::error::DisplayErrorContext(e).to_string())?;
+            eprintln!("asked SES to verify {email}");
+        }
+    }
+    Ok(())
+}

@@ -34,7 +34,7 @@ where
         .map(|c| c.request_id.clone())
         .unwrap_or_default();
     let method = request.method().clone();
-    let path = request.raw_http_path().to_owned();
+    let path = path_of(&request).to_owned();
 
     let mut tenant = None;
     let result = route(app, request, &mut tenant).await;
@@ -85,7 +85,7 @@ where
     };
     *tenant_out = Some(tenant.to_string());
 
-    let path = request.raw_http_path().trim_end_matches('/').to_owned();
+    let path = path_of(&request).trim_end_matches('/').to_owned();
     let Some((route, allowed)) = ROUTES.iter().find(|(p, _)| *p == path) else {
         return Err(ApiError::NotFound { path });
     };
@@ -97,6 +97,15 @@ where
     match *route {
         "/api/kyc-request" => create::handle(app, &tenant, json_body(&request)?).await,
         _ => unreachable!("every route in ROUTES has a handler"),
+    }
+}
+
+/// The path as the client sent it (API Gateway's `rawPath`), or the URI's path for requests
+/// built without one (tests).
+fn path_of(request: &Request) -> &str {
+    match request.raw_http_path() {
+        "" => request.uri().path(),
+        raw => raw,
     }
 }
 
@@ -132,6 +141,12 @@ fn json_body(request: &Request) -> Result<&[u8], ApiError> {
 
 /// Parses a JSON body into `T`, naming the offending field in the error.
 fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    // serde would also read a struct from an array; the API takes objects only.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::BadRequest(
+            "request body must be a JSON object".into(),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let inner = err.inner();

@@ -1,0 +1,6 @@
+//! Integration tests: the real handlers against DynamoDB Local, moto's SES and Connect
+//! stand-ins (wiremock in-process, or the recording server of `scripts/connect_sim.py`).
+//! `make test` starts the stack and sets the environment; see `support.rs`.
+
+mod create;
+mod support;

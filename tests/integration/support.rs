@@ -1,0 +1,366 @@
+//! The local stack as the tests see it, and fixtures: a fresh tenant per test, so tests share
+//! one table without seeing each other.
+//!
+//! Environment (set by `make test`): `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SESV2`,
+//! `AWS_ENDPOINT_URL_CONNECT` (the recording stand-in), `MOTO_URL`, `TABLE_NAME`, region and
+//! dummy credentials. Connect stand-ins made per test with wiremock are reached through the
+//! SDK's own per-client `endpoint_url`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer};
+use ekyc::app::App;
+use ekyc::auth::ApiKeyCache;
+use ekyc::create_request::OtpSettings;
+use ekyc::domain::{
+    ApiKey, ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHasher, OtpPolicy,
+    TenantId,
+};
+use ekyc::ports::{ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const SENDER: &str = "no-reply@ekyc.example.com";
+pub const OTP_SECRET: &[u8] = b"integration-test-otp-secret-0123456789";
+pub const INSTANCE_ID: &str = "11111111-2222-3333-4444-555555555555";
+pub const FLOW_ID: &str = "66666666-7777-8888-9999-000000000000";
+pub const SOURCE_NUMBER: &str = "+14155550100";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the integration tests with `make test`, which starts the local stack")
+    })
+}
+
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::load_from_env().await
+}
+
+pub fn table() -> String {
+    env("TABLE_NAME")
+}
+
+pub async fn store() -> DynamoStore {
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk_config().await), table())
+}
+
+pub fn hasher() -> OtpHasher {
+    OtpHasher::new(OTP_SECRET).unwrap()
+}
+
+/// A Connect client aimed at a per-test stand-in.
+pub fn connect_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_connect::Client {
+    aws_sdk_connect::Client::from_conf(
+        aws_sdk_connect::config::Builder::from(sdk)
+            .endpoint_url(endpoint)
+            .build(),
+    )
+}
+
+pub fn ses_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
+    let mut builder = aws_sdk_sesv2::config::Builder::from(sdk);
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_sesv2::Client::from_conf(builder.build())
+}
+
+/// A recording Connect stand-in answering StartOutboundVoiceContact with `status`.
+pub async fn connect_stand_in(status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    let template = if status == 200 {
+        ResponseTemplate::new(200).set_body_json(json!({"ContactId": "contact-1", "ContactArn": "arn:aws:connect:us-east-1:000000000000:instance/i/contact/contact-1"}))
+    } else {
+        ResponseTemplate::new(status)
+            .insert_header("x-amzn-ErrorType", "InternalServiceException")
+            .set_body_json(json!({"message": "stand-in failure"}))
+    };
+    Mock::given(method("PUT"))
+        .and(path("/contact/outbound-voice"))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// An SES stand-in that always fails.
+pub async fn failing_ses() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-amzn-ErrorType", "InternalFailure")
+                .set_body_json(json!({"message": "stand-in failure"})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A store that counts create transactions, to prove bad input never reaches it.
+#[derive(Clone)]
+pub struct CountingStore {
+    pub inner: DynamoStore,
+    pub creates: std::sync::Arc<AtomicUsize>,
+}
+
+impl CountingStore {
+    pub fn creates(&self) -> usize {
+        self.creates.load(Ordering::SeqCst)
+    }
+}
+
+impl ApiKeyStore for CountingStore {
+    async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKeyRecord>, ServiceError> {
+        self.inner.find_api_key(hash).await
+    }
+}
+
+impl RequestStore for CountingStore {
+    async fn create_request(&self, request: &NewKycRequest) -> Result<(), CreateError> {
+        self.creates.fetch_add(1, Ordering::SeqCst);
+        self.inner.create_request(request).await
+    }
+
+    async fn release_request(&self, request: &NewKycRequest) -> Result<(), ServiceError> {
+        self.inner.release_request(request).await
+    }
+}
+
+pub type TestApp = App<CountingStore, SesMailer, ConnectDialer>;
+
+/// One tenant with an API key and a registered document, and the handler wired to the stack.
+pub struct Tenant {
+    pub tenant: TenantId,
+    pub key: String,
+    pub key_id: String,
+    pub document_id: DocumentId,
+    pub document: DocumentIdentification,
+}
+
+static SENDER_VERIFIED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+impl Tenant {
+    pub async fn new() -> Self {
+        let store = store().await;
+        let tenant = TenantId::parse(&format!("t-{}", ulid::Ulid::new()).to_lowercase()).unwrap();
+        let key = ApiKey::generate();
+        let key_id = key.hash().as_str()[..12].to_owned();
+        store
+            .put_api_key(&key.hash(), &tenant, &key_id, ekyc::unix_now())
+            .await
+            .unwrap();
+        let document = sample_document();
+        let document_id = DocumentId::generate();
+        store
+            .put_document(&tenant, &document_id, &document, ekyc::unix_now())
+            .await
+            .unwrap();
+        SENDER_VERIFIED
+            .get_or_init(|| async {
+                ses_client(&sdk_config().await, None)
+                    .create_email_identity()
+                    .email_identity(SENDER)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .or_else(|e| {
+                        // Already verified by an earlier test binary run against this moto.
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_already_exists_exception())
+                        {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })
+                    .expect("verifying the sender with moto");
+            })
+            .await;
+        Self {
+            tenant,
+            key: key.expose().to_owned(),
+            key_id,
+            document_id,
+            document,
+        }
+    }
+
+    /// The handler wired to DynamoDB Local, moto's SES (or `ses_endpoint`) and a Connect
+    /// stand-in at `connect_endpoint`.
+    pub async fn app_with(
+        connect_endpoint: &str,
+        ses_endpoint: Option<&str>,
+        cache: Duration,
+    ) -> TestApp {
+        let sdk = sdk_config().await;
+        App {
+            store: CountingStore {
+                inner: store().await,
+                creates: Default::default(),
+            },
+            mailer: SesMailer::new(ses_client(&sdk, ses_endpoint), SENDER, None),
+            dialer: ConnectDialer::new(
+                connect_client(&sdk, connect_endpoint),
+                INSTANCE_ID,
+                FLOW_ID,
+                SOURCE_NUMBER,
+            ),
+            auth: ApiKeyCache::new(cache),
+            otp: OtpSettings {
+                hasher: hasher(),
+                policy: OtpPolicy::default(),
+            },
+        }
+    }
+
+    pub async fn app(connect: &MockServer) -> TestApp {
+        Self::app_with(&connect.uri(), None, Duration::from_secs(60)).await
+    }
+
+    pub fn create_body(&self, email: &str, phone: &str) -> String {
+        json!({"email": email, "phoneNumber": phone, "documentIdentificationId": self.document_id.as_str()})
+            .to_string()
+    }
+}
+
+pub fn sample_document() -> DocumentIdentification {
+    serde_json::from_str(include_str!("../../events/document.json")).unwrap()
+}
+
+/// A unique, valid email address and US phone number for one test.
+pub fn unique_contact() -> (String, String) {
+    let n = ulid::Ulid::new();
+    let digits = (n.random() % 10_000) as u32;
+    (
+        format!("user.{}@example.com", n.to_string().to_lowercase()),
+        format!("+1415555{digits:04}"),
+    )
+}
+
+/// A phone number from a 10,000-number block (415-555-xxxx), distinct per `i`.
+pub fn phone(i: u32) -> String {
+    format!("+1415555{:04}", i % 10_000)
+}
+
+pub fn request(
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    content_type: Option<&str>,
+    body: &str,
+) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("https://api.example.com{path}"));
+    if let Some(key) = key {
+        builder = builder.header("x-api-key", key);
+    }
+    if let Some(content_type) = content_type {
+        builder = builder.header("content-type", content_type);
+    }
+    let body = if body.is_empty() {
+        Body::Empty
+    } else {
+        Body::Text(body.to_owned())
+    };
+    builder.body(body).unwrap()
+}
+
+pub fn post_create(key: &str, body: &str) -> Request {
+    request(
+        "POST",
+        "/api/kyc-request",
+        Some(key),
+        Some("application/json"),
+        body,
+    )
+}
+
+pub fn text(response: &Response<Body>) -> String {
+    match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+        _ => String::new(),
+    }
+}
+
+pub fn body_json(response: &Response<Body>) -> Value {
+    serde_json::from_str(&text(response))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(response)))
+}
+
+async fn get_json(url: &str) -> Value {
+    let client = HttpClient::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
+    let response = client.get(url.parse().unwrap()).await.unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The bodies of the mails moto's SES accepted for `to`.
+pub async fn sent_mail_to(to: &str) -> Vec<String> {
+    let data = get_json(&format!("{}/moto-api/data.json", env("MOTO_URL"))).await;
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|to_list| to_list.iter().any(|a| a == to))
+        })
+        .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The calls the shared recording stand-in (`scripts/connect_sim.py`) was asked to place.
+pub async fn recorded_calls() -> Vec<Value> {
+    let data = get_json(&format!("{}/calls", env("AWS_ENDPOINT_URL_CONNECT"))).await;
+    data["calls"].as_array().cloned().unwrap_or_default()
+}
+
+/// The six-digit code in an OTP email.
+pub fn code_in(mail: &str) -> String {
+    let start = mail.find("code is ").expect("the mail states the code") + "code is ".len();
+    mail[start..start + 6].to_owned()
+}
+
+/// StartOutboundVoiceContact bodies a wiremock stand-in received.
+pub async fn calls_received(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+/// Attribute maps of a request's items keyed by sort key (`REQ`, `OTP`).
+pub async fn request_items(
+    tenant: &TenantId,
+    id: &str,
+) -> HashMap<String, HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let id = ekyc::domain::RequestId::parse(id).unwrap();
+    store()
+        .await
+        .request_items(tenant, &id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|item| (item["sk"].as_s().unwrap().clone(), item))
+        .collect()
+}
+
+/// The demo tenant that `make run` seeds and `events/*.json` use.
+pub const DEMO_TENANT: &str = "demo";
+pub const DEMO_KEY: &str = "ekyc_local-demo-key-never-use-in-production";
+pub const DEMO_DOCUMENT: &str = "demo-passport-0001";
