@@ -82,7 +82,7 @@ pub async fn create_request<S: RequestStore, M: Mailer, D: Dialer>(
     );
     let failed = match (&mailed, &called) {
         (Ok(()), Ok(contact)) => {
-            tracing::info!(request_id = %id, contact_id = %contact.0, "otp emailed and call placed");
+            tracing::info!(kyc_request_id = %id, contact_id = %contact.0, "otp emailed and call placed");
             return Ok(id);
         }
         (Err(_), Err(_)) => "sending the email and placing the call",
@@ -90,7 +90,7 @@ pub async fn create_request<S: RequestStore, M: Mailer, D: Dialer>(
         (Ok(()), Err(_)) => "placing the call",
     };
     for err in [mailed.err(), called.err()].into_iter().flatten() {
-        tracing::error!(request_id = %id, error = %err, "delivery failed");
+        tracing::error!(kyc_request_id = %id, error = %err, "delivery failed");
     }
     let released = release_with_retry(store, &request).await;
     Err(CreateRequestError::DeliveryFailed { failed, released })
@@ -102,17 +102,17 @@ async fn release_with_retry<S: RequestStore>(store: &S, request: &NewKycRequest)
     for attempt in 0..3u32 {
         match store.release_request(request).await {
             Ok(()) => {
-                tracing::info!(request_id = %request.id, "request withdrawn, reservations released");
+                tracing::info!(kyc_request_id = %request.id, "request withdrawn, reservations released");
                 return true;
             }
             Err(err) => {
-                tracing::error!(request_id = %request.id, attempt, error = %err, "releasing reservations failed");
+                tracing::error!(kyc_request_id = %request.id, attempt, error = %err, "releasing reservations failed");
                 tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
             }
         }
     }
     tracing::error!(
-        request_id = %request.id,
+        kyc_request_id = %request.id,
         tenant = %request.tenant,
         "STRANDED: reservations of a withdrawn request remain; delete the request to free them"
     );

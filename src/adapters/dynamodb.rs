@@ -511,7 +511,7 @@ fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
             phone: failed(CREATE_PHONE),
         });
     }
-    if codes.iter().any(|c| *c == Some("TransactionConflict")) {
+    if codes.contains(&Some("TransactionConflict")) {
         return Cancelled::Conflict;
     }
     let summary: Vec<&str> = (0..codes.len()).map(code).collect();

@@ -271,7 +271,9 @@ async fn bad_input_is_a_4xx_naming_the_problem_and_never_reaches_the_store() {
         r#"{{"email": "a@example.com", "pad": "{}"}}"#,
         "x".repeat(17 * 1024)
     );
-    let cases: Vec<(&str, &str, Option<&str>, String, u16, &str)> = vec![
+    // (method, path, content type, body, status, what the error must mention)
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, String, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("POST", "/api/kyc-request", json, "{not json".into(), 400, "not valid JSON"),
         ("POST", "/api/kyc-request", json, "".into(), 400, "must be a JSON object"),
         ("POST", "/api/kyc-request", json, "[1, 2]".into(), 400, "must be a JSON object"),

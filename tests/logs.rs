@@ -1,0 +1,114 @@
+//! What the logs say: one JSON line per request with its outcome, and no PII or secrets.
+//!
+//! A test binary of its own: a thread-scoped subscriber does not reliably see events from
+//! callsites that other tests in the same process already registered without one.
+
+#[path = "integration/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use ekyc::http::handle;
+use serde_json::Value;
+
+use support::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_carry_outcomes_but_no_email_phone_otp_or_document_number() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // The same layout as `ekyc::telemetry::init`, into a buffer; SDK logs included.
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("info")
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_target(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let t = Tenant::new().await;
+    let (email, phone) = unique_contact();
+    let up = connect_stand_in(200).await;
+    let app = Tenant::app(&up).await;
+    let created = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
+    assert_eq!(created.status(), 201);
+    let taken = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
+    assert_eq!(taken.status(), 409);
+    let (other_email, other_phone) = unique_contact();
+    let down = connect_stand_in(500).await;
+    let failing = Tenant::app(&down).await;
+    let failed = handle(
+        &failing,
+        post_create(&t.key, &t.create_body(&other_email, &other_phone)),
+    )
+    .await;
+    assert_eq!(failed.status(), 502);
+
+    let code = code_in(&sent_mail_to(&email).await[0]);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let requests: Vec<&Value> = lines.iter().filter(|l| l["message"] == "request").collect();
+    let outcomes: Vec<(&str, u64)> = requests
+        .iter()
+        .map(|l| {
+            (
+                l["outcome"].as_str().unwrap(),
+                l["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("created", 201),
+            ("already_taken", 409),
+            ("not_submitted", 502)
+        ]
+    );
+    for line in &requests {
+        assert_eq!(line["tenant"], t.tenant.as_str());
+        assert!(line["latency_ms"].as_f64().is_some());
+        assert!(line.get("request_id").is_some());
+    }
+    assert!(lines.iter().any(|l| l["message"] == "delivery failed"));
+
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let document_number = t.document.id_information.document_number.clone().unwrap();
+    for secret in [
+        email.as_str(),
+        other_email.as_str(),
+        &phone,
+        &other_phone,
+        &digits(&phone)[1..],
+        &code,
+        &document_number,
+        &t.key,
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the logs contain {secret:?}:\n{text}"
+        );
+    }
+}
