@@ -102,6 +102,29 @@ impl ApiConfig {
     }
 }
 
+/// Configuration of the verifier function.
+#[derive(Debug, Clone)]
+pub struct VerifierConfig {
+    /// `TABLE_NAME`
+    pub table_name: String,
+    /// `OTP_SECRET`: the same secret as the API function's.
+    pub otp_hasher: OtpHasher,
+}
+
+fn otp_hasher(env: &Env) -> Result<OtpHasher, ConfigError> {
+    let secret = env.required("OTP_SECRET")?;
+    OtpHasher::new(secret.as_bytes()).map_err(|e| ConfigError(format!("OTP_SECRET: {e}")))
+}
+
+impl VerifierConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            otp_hasher: otp_hasher(env)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

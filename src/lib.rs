@@ -3,12 +3,15 @@
 pub mod adapters;
 pub mod app;
 pub mod auth;
+pub mod call_simulator;
 pub mod config;
 pub mod create_request;
 pub mod domain;
 pub mod http;
 pub mod ports;
 pub mod telemetry;
+pub mod verification;
+pub mod verifier;
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {

@@ -88,3 +88,73 @@ pub trait Dialer: Send + Sync {
         tenant: &TenantId,
     ) -> impl Future<Output = Result<ContactId, ServiceError>> + Send;
 }
+
+/// What the verifier needs to know about a request, read consistently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerificationRecord {
+    pub status: crate::domain::RequestStatus,
+    /// Wrong answers (and silent time-outs) so far.
+    pub attempts_used: u32,
+    pub max_attempts: u32,
+    /// Whether the caller already gave the right last four digits.
+    pub last_four_verified: bool,
+    /// The stored code hash and its expiry (Unix seconds); gone once the request left `pending`
+    /// (or removed by TTL after expiry).
+    pub otp: Option<(crate::domain::OtpHash, u64)>,
+    /// The last four digits of the request's document number.
+    pub document_last_four: Option<String>,
+}
+
+/// Writes are conditional on what was read: each returns `false`, changing nothing, when the
+/// request moved on meanwhile (another call's event, a replay), so the caller reloads.
+pub trait VerificationStore: Send + Sync {
+    fn load_verification(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> impl Future<Output = Result<Option<VerificationRecord>, ServiceError>> + Send;
+
+    /// Records that the last four digits were right, while the request is `pending`.
+    fn accept_last_four(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        contact_id: &str,
+        now: u64,
+    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+
+    /// Counts one wrong answer: `attemptsUsed` goes from `seen` to `seen + 1`, while the
+    /// request is `pending` and nobody else counted meanwhile.
+    fn spend_attempt(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        seen: u32,
+        contact_id: &str,
+        now: u64,
+    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+
+    /// Moves the request along one edge of the state machine
+    /// ([`crate::domain::RequestStatus::apply`]), conditional on it still being in `from`
+    /// (and, with `spend_from`, on `attemptsUsed` still being that value, which it increments).
+    /// An edge the state machine refuses is not written. Leaving `pending` removes the OTP.
+    fn transition(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        from: crate::domain::RequestStatus,
+        transition: crate::domain::Transition,
+        change: TransitionDetails<'_>,
+    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+}
+
+/// What a transition records besides the new status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TransitionDetails<'a> {
+    /// Unix seconds; stored as `<status>At` (`verifiedAt`, `failedAt`, ...).
+    pub now: u64,
+    /// Count a wrong answer in the same write: `attemptsUsed` must still be this.
+    pub spend_from: Option<u32>,
+    /// The Amazon Connect contact that caused it.
+    pub contact_id: Option<&'a str>,
+}

@@ -25,9 +25,13 @@ use aws_sdk_dynamodb::Client;
 
 use super::sdk_error;
 use crate::domain::{
-    ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, RequestId, TenantId,
+    ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHash, RequestId,
+    RequestStatus, TenantId, Transition,
 };
-use crate::ports::{ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError};
+use crate::ports::{
+    ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError, TransitionDetails,
+    VerificationRecord, VerificationStore,
+};
 
 const SERVICE: &str = "dynamodb";
 pub const GSI1: &str = "gsi1";
@@ -112,6 +116,43 @@ fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'
         .map(String::as_str)
 }
 
+fn get_n<T: std::str::FromStr>(item: &HashMap<String, AttributeValue>, name: &str) -> Option<T> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+}
+
+fn corrupt(what: &str) -> ServiceError {
+    ServiceError::new(SERVICE, format!("stored item is malformed: {what}"))
+}
+
+/// The attribute recording when a request entered `status`.
+fn entered_at(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::Pending => "createdAt",
+        RequestStatus::Verified => "verifiedAt",
+        RequestStatus::Failed => "failedAt",
+        RequestStatus::Expired => "expiredAt",
+        RequestStatus::Accepted => "acceptedAt",
+    }
+}
+
+/// Whether a write failed only because its condition no longer held (or a concurrent
+/// transaction touched the same items): the caller re-reads and decides again.
+fn lost_race<E>(err: &aws_sdk_dynamodb::error::SdkError<E>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    matches!(
+        err.as_service_error().and_then(|e| e.code()),
+        Some(
+            "ConditionalCheckFailedException"
+                | "TransactionCanceledException"
+                | "TransactionConflictException"
+        )
+    )
+}
+
 /// Positions of the items in the create transaction, which `CancellationReasons` follows.
 const CREATE_DOCUMENT: usize = 0;
 const CREATE_EMAIL: usize = 3;
@@ -127,6 +168,34 @@ impl DynamoStore {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Runs a conditional single-item update; `false` when its condition no longer held.
+    async fn conditional_update(
+        &self,
+        key: (String, String),
+        update: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool, ServiceError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if lost_race(&err) => Ok(false),
+            Err(err) => Err(sdk_error(SERVICE, err)),
+        }
     }
 
     fn put(
@@ -589,6 +658,144 @@ impl RequestStore for DynamoStore {
             .await
             .map_err(|e| sdk_error(SERVICE, e))?;
         Ok(())
+    }
+}
+
+impl VerificationStore for DynamoStore {
+    async fn load_verification(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> Result<Option<VerificationRecord>, ServiceError> {
+        let items = self.request_items(tenant, id).await?;
+        let by_sk = |sk: &str| items.iter().find(|i| get_s(i, "sk") == Some(sk));
+        let Some(request) = by_sk("REQ") else {
+            return Ok(None);
+        };
+        let status = get_s(request, "status")
+            .and_then(|s| s.parse::<RequestStatus>().ok())
+            .ok_or_else(|| corrupt("request status"))?;
+        let otp = by_sk("OTP").and_then(|otp| {
+            Some((
+                OtpHash::from_stored(get_s(otp, "otpHash")?.to_owned()),
+                get_n(otp, "expiresAt")?,
+            ))
+        });
+        let document_id = get_s(request, "documentId")
+            .and_then(|d| DocumentId::parse(d).ok())
+            .ok_or_else(|| corrupt("request documentId"))?;
+        let document = self.get_document(tenant, &document_id).await?;
+        Ok(Some(VerificationRecord {
+            status,
+            attempts_used: get_n(request, "attemptsUsed").ok_or_else(|| corrupt("attemptsUsed"))?,
+            max_attempts: get_n(request, "maxAttempts").ok_or_else(|| corrupt("maxAttempts"))?,
+            last_four_verified: request.contains_key("lastFourVerifiedAt"),
+            otp,
+            document_last_four: document.and_then(|d| d.document_last_four()),
+        }))
+    }
+
+    async fn accept_last_four(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        contact_id: &str,
+        now: u64,
+    ) -> Result<bool, ServiceError> {
+        self.conditional_update(
+            keys::request(tenant, id),
+            "SET lastFourVerifiedAt = :now, contactId = :contact",
+            "#status = :pending",
+            vec![
+                (":now", n(now)),
+                (":contact", s(contact_id)),
+                (":pending", s(RequestStatus::Pending.as_str())),
+            ],
+        )
+        .await
+    }
+
+    async fn spend_attempt(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        seen: u32,
+        contact_id: &str,
+        now: u64,
+    ) -> Result<bool, ServiceError> {
+        self.conditional_update(
+            keys::request(tenant, id),
+            "SET attemptsUsed = :next, lastAttemptAt = :now, contactId = :contact",
+            "#status = :pending AND attemptsUsed = :seen",
+            vec![
+                (":next", n(seen + 1)),
+                (":seen", n(seen)),
+                (":now", n(now)),
+                (":contact", s(contact_id)),
+                (":pending", s(RequestStatus::Pending.as_str())),
+            ],
+        )
+        .await
+    }
+
+    async fn transition(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        from: RequestStatus,
+        transition: Transition,
+        change: TransitionDetails<'_>,
+    ) -> Result<bool, ServiceError> {
+        // The state machine decides; a refused edge is never written.
+        let Ok(to) = from.apply(transition) else {
+            return Ok(false);
+        };
+        let mut update = format!("SET #status = :to, {} = :now", entered_at(to));
+        let mut condition = "#status = :from".to_owned();
+        let mut values = HashMap::from([
+            (":to".to_owned(), s(to.as_str())),
+            (":from".to_owned(), s(from.as_str())),
+            (":now".to_owned(), n(change.now)),
+        ]);
+        if let Some(seen) = change.spend_from {
+            update.push_str(", attemptsUsed = :next, lastAttemptAt = :now");
+            condition.push_str(" AND attemptsUsed = :seen");
+            values.insert(":next".into(), n(seen + 1));
+            values.insert(":seen".into(), n(seen));
+        }
+        if let Some(contact) = change.contact_id {
+            update.push_str(", contactId = :contact");
+            values.insert(":contact".into(), s(contact));
+        }
+        if to.is_accepted() != from.is_accepted() {
+            update.push_str(", gsi1sk = :listing");
+            values.insert(":listing".into(), s(keys::request_listing(to.is_accepted(), id)));
+        }
+        let request = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::request(tenant, id))))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(build_error)?;
+        let mut items = vec![TransactWriteItem::builder().update(request).build()];
+        if from == RequestStatus::Pending {
+            // The code is of no use once the request left pending.
+            items.push(self.delete(keys::otp(tenant, id), None)?);
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if lost_race(&err) => Ok(false),
+            Err(err) => Err(sdk_error(SERVICE, err)),
+        }
     }
 }
 

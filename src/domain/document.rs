@@ -80,8 +80,8 @@ pub struct DocumentIdentification {
 }
 
 impl DocumentIdentification {
-    /// Checks what the rest of the flow relies on: a document number of at least four
-    /// alphanumeric characters (the call asks for the last four) and a face-match score in [0, 1].
+    /// Checks what the rest of the flow relies on: a document number with at least four digits
+    /// (the call asks for the last four, keyed on a phone) and a face-match score in [0, 1].
     pub fn validate(self) -> Result<Self, ValidationError> {
         let number = self
             .id_information
@@ -89,9 +89,9 @@ impl DocumentIdentification {
             .as_deref()
             .map(str::trim)
             .unwrap_or_default();
-        if number.chars().filter(char::is_ascii_alphanumeric).count() < 4 {
+        if number.chars().filter(char::is_ascii_digit).count() < 4 {
             return Err(ValidationError::new(
-                "idInformation.documentNumber must have at least 4 letters or digits",
+                "idInformation.documentNumber must have at least 4 digits",
             ));
         }
         if let Some(score) = self.face_match {
@@ -102,14 +102,15 @@ impl DocumentIdentification {
         Ok(self)
     }
 
-    /// The last four letters or digits of the document number, as the caller keys them in.
+    /// The last four digits of the document number (letters and separators skipped), as the
+    /// caller keys them in on the phone.
     pub fn document_last_four(&self) -> Option<String> {
         let chars: Vec<char> = self
             .id_information
             .document_number
             .as_deref()?
             .chars()
-            .filter(char::is_ascii_alphanumeric)
+            .filter(char::is_ascii_digit)
             .collect();
         (chars.len() >= 4).then(|| chars[chars.len() - 4..].iter().collect())
     }
@@ -180,7 +181,7 @@ mod tests {
     #[test]
     fn a_document_without_a_usable_number_is_refused() {
         let mut doc = sample();
-        doc.id_information.document_number = Some("12-3".into());
+        doc.id_information.document_number = Some("AB12-3C".into());
         assert!(doc.validate().is_err());
         let mut doc = sample();
         doc.id_information.document_number = None;
@@ -188,10 +189,10 @@ mod tests {
     }
 
     #[test]
-    fn last_four_skips_separators() {
+    fn last_four_are_digits_and_skip_letters_and_separators() {
         let mut doc = sample();
         doc.id_information.document_number = Some("X12 345-67a".into());
-        assert_eq!(doc.document_last_four().as_deref(), Some("567a"));
+        assert_eq!(doc.document_last_four().as_deref(), Some("4567"));
     }
 
     #[test]

@@ -3,4 +3,6 @@
 //! `make test` starts the stack and sets the environment; see `support.rs`.
 
 mod create;
+mod flow;
+mod verify;
 mod support;
