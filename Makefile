@@ -1,11 +1,16 @@
 # The two commands: `make run` and `make test`. Both install what they need (scripts/tools.sh).
-.PHONY: run test tools stop fmt lint
+.PHONY: run test call tools stop fmt lint
 
 run:
 	bash scripts/run.sh
 
 test:
 	bash scripts/test.sh
+
+# Answer the newest verification call of the demo tenant while `make run` runs
+# (REQUEST_ID=... for another request).
+call:
+	bash scripts/call.sh
 
 tools:
 	bash scripts/tools.sh

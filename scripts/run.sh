@@ -6,19 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/tools.sh
 
-export DDB_PORT=${DDB_PORT:-8000} MOTO_PORT=${MOTO_PORT:-5000} CONNECT_PORT=${CONNECT_PORT:-8001}
-WATCH_PORT=${WATCH_PORT:-9000}
-# shellcheck source=local-env.sh
-. scripts/local-env.sh
-export OTP_SECRET=${OTP_SECRET:-local-development-otp-secret-not-for-production}
-export SES_FROM_ADDRESS=${SES_FROM_ADDRESS:-no-reply@ekyc.example.com}
-export CONNECT_INSTANCE_ID=${CONNECT_INSTANCE_ID:-00000000-0000-0000-0000-00000000c0de}
-export CONNECT_CONTACT_FLOW_ID=${CONNECT_CONTACT_FLOW_ID:-00000000-0000-0000-0000-00000000f10w}
-export CONNECT_SOURCE_PHONE_NUMBER=${CONNECT_SOURCE_PHONE_NUMBER:-+14155550100}
-export API_KEY_CACHE_SECONDS=${API_KEY_CACHE_SECONDS:-60}
-
-DEMO_KEY=ekyc_local-demo-key-never-use-in-production
-DEMO_DOCUMENT=demo-passport-0001
+# shellcheck source=run-env.sh
+. scripts/run-env.sh
 
 cargo build --quiet --bin admin
 trap 'bash scripts/stack.sh stop run' EXIT
@@ -26,8 +15,8 @@ bash scripts/stack.sh start run
 admin=./target/debug/admin
 $admin create-table
 $admin verify-sender --email "$SES_FROM_ADDRESS"
-$admin create-key --tenant demo --key "$DEMO_KEY" >/dev/null
-$admin register-document --tenant demo --id "$DEMO_DOCUMENT" --file events/document.json >/dev/null
+$admin create-key --tenant $DEMO_TENANT --key "$DEMO_KEY" >/dev/null
+$admin register-document --tenant $DEMO_TENANT --id "$DEMO_DOCUMENT" --file events/document.json >/dev/null
 
 url="http://127.0.0.1:$WATCH_PORT/lambda-url/api/api/kyc-request"
 cat <<MSG
@@ -50,7 +39,11 @@ Read the emailed OTP (moto keeps sent mail):
 
   curl -s $MOTO_URL/moto-api/data.json | python3 -c 'import json,sys; [print(m["destinations"]["ToAddresses"], m["body"]) for m in json.load(sys.stdin)["ses"]["Message"]]'
 
-Sample API Gateway events: cargo lambda invoke api --data-file events/create-201.json
+Answer the verification call from this terminal (in another shell):
+
+  make call            # plays infra/connect/verification-flow.json; last four digits: 6789
+
+Sample events: .venv/bin/cargo-lambda lambda invoke api --invoke-address 127.0.0.1 --invoke-port $WATCH_PORT --data-file events/create-201.json
 Ctrl-C stops the function and the stand-ins.
 ==========================================================================
 

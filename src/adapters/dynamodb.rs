@@ -503,6 +503,34 @@ impl DynamoStore {
         Ok(out.items.unwrap_or_default())
     }
 
+    /// The newest request of a tenant that is not accepted yet: its id and phone number.
+    pub async fn newest_open_request(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Option<(RequestId, String)>, ServiceError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :open)")
+            .expression_attribute_values(":pk", s(keys::requests_of(tenant)))
+            .expression_attribute_values(":open", s("ACCEPTED#false#"))
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        let Some(item) = out.items().first() else {
+            return Ok(None);
+        };
+        let id = get_s(item, "requestId")
+            .and_then(|r| RequestId::parse(r).ok())
+            .ok_or_else(|| corrupt("requestId"))?;
+        let phone = get_s(item, "phoneNumber").ok_or_else(|| corrupt("phoneNumber"))?;
+        Ok(Some((id, phone.to_owned())))
+    }
+
     /// Which request holds a tenant's email / phone reservation, if any: `(email, phone)`.
     pub async fn reservation_holders(
         &self,

@@ -279,3 +279,25 @@ async fn the_right_code_racing_wrong_ones_never_verifies_a_failed_request() {
         other => panic!("unexpected status {other}"),
     }
 }
+
+#[tokio::test]
+async fn the_sample_connect_events_reach_the_verifier() {
+    let c = created().await;
+    let verifier = verifier().await;
+    for (file, step) in [("connect-last4.json", "last4"), ("connect-code.json", "code")] {
+        let path = format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR"));
+        let mut event: ConnectEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(event.details.parameters["step"], step);
+        // As shipped they name no stored request: refused.
+        let unknown = verify(&verifier, event.clone(), ekyc::unix_now()).await;
+        assert_eq!(unknown["result"], "error", "{file}");
+        // Pointed at a real request they drive it.
+        event.details.contact_data.attributes = c.call.attributes.clone();
+        if step == "code" {
+            event.details.parameters.insert("digits".into(), c.code.clone());
+        }
+        let answered = verify(&verifier, event, ekyc::unix_now()).await;
+        assert_eq!(answered["result"], "ok", "{file}");
+    }
+    assert_eq!(attr(&items(&c).await, "status"), Some("verified"));
+}
