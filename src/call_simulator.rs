@@ -90,7 +90,10 @@ impl Run {
 }
 
 fn text_param(action: &Value, name: &str) -> String {
-    action["Parameters"][name].as_str().unwrap_or_default().to_owned()
+    action["Parameters"][name]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn next_action(action: &Value, id: &str) -> Result<String, FlowError> {
@@ -134,7 +137,12 @@ pub fn connect_event(call: &Call, parameters: HashMap<String, String>) -> Value 
 }
 
 /// Plays `flow` for `call`; `invoke` runs the Lambda function an action names.
-pub async fn play<C, F, Fut>(flow: &Value, call: &Call, caller: &mut C, mut invoke: F) -> Result<Ending, FlowError>
+pub async fn play<C, F, Fut>(
+    flow: &Value,
+    call: &Call,
+    caller: &mut C,
+    mut invoke: F,
+) -> Result<Ending, FlowError>
 where
     C: Caller,
     F: FnMut(ConnectEvent) -> Fut,
@@ -170,12 +178,22 @@ where
                 let Some(keyed) = caller.key_in() else {
                     return Ok(Ending::HungUp);
                 };
-                let max = action["Parameters"]["InputValidation"]["CustomValidation"]["MaximumLength"]
+                let max = action["Parameters"]["InputValidation"]["CustomValidation"]
+                    ["MaximumLength"]
                     .as_str()
                     .and_then(|m| m.parse().ok())
                     .unwrap_or(usize::MAX);
-                let keyed: String = keyed.trim().trim_end_matches('#').chars().take(max).collect();
-                run.stored_input = if keyed.is_empty() { TIMEOUT_INPUT.to_owned() } else { keyed };
+                let keyed: String = keyed
+                    .trim()
+                    .trim_end_matches('#')
+                    .chars()
+                    .take(max)
+                    .collect();
+                run.stored_input = if keyed.is_empty() {
+                    TIMEOUT_INPUT.to_owned()
+                } else {
+                    keyed
+                };
                 next_action(action, &id)?
             }
             "InvokeLambdaFunction" => {
@@ -198,7 +216,9 @@ where
                     .flatten()
                     .find(|c| {
                         c["Condition"]["Operator"] == "Equals"
-                            && c["Condition"]["Operands"].as_array().is_some_and(|ops| ops.iter().any(|o| o == value.as_str()))
+                            && c["Condition"]["Operands"]
+                                .as_array()
+                                .is_some_and(|ops| ops.iter().any(|o| o == value.as_str()))
                     })
                     .and_then(|c| c["NextAction"].as_str());
                 match matched {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::domain::{OtpHasher, OtpPolicy};
+use crate::http::page_token::PageTokens;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -24,6 +25,10 @@ pub struct ApiConfig {
     pub otp_policy: OtpPolicy,
     /// `API_KEY_CACHE_SECONDS` (default 60; 0 disables the cache).
     pub api_key_cache_ttl: Duration,
+    /// Signs `nextToken`s, with a key derived from `OTP_SECRET`.
+    pub page_tokens: PageTokens,
+    /// `CLEAR_TIME_BUDGET_SECONDS` (default 20, at most 25): how long one clear call works.
+    pub clear_budget: Duration,
     /// `SES_FROM_ADDRESS`: the verified sender identity.
     pub ses_from_address: String,
     /// `SES_CONFIGURATION_SET` (optional).
@@ -75,9 +80,15 @@ impl Env {
 
 impl ApiConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let secret = env.required("OTP_SECRET")?;
-        let otp_hasher = OtpHasher::new(secret.as_bytes())
-            .map_err(|e| ConfigError(format!("OTP_SECRET: {e}")))?;
+        let otp_hasher = otp_hasher(env)?;
+        let page_tokens = PageTokens::new(env.required("OTP_SECRET")?.as_bytes());
+        let clear_budget = env.number("CLEAR_TIME_BUDGET_SECONDS", 20)?;
+        if !(1..=25).contains(&clear_budget) {
+            return Err(ConfigError(
+                "CLEAR_TIME_BUDGET_SECONDS must be from 1 to 25 (API Gateway answers 504 after 29 s)"
+                    .into(),
+            ));
+        }
         let ttl = env.number("OTP_TTL_SECONDS", 600)?;
         let max_attempts = env.number("OTP_MAX_ATTEMPTS", 3)?;
         if ttl == 0 || max_attempts == 0 || max_attempts > 10 {
@@ -93,6 +104,8 @@ impl ApiConfig {
                 max_attempts: max_attempts as u32,
             },
             api_key_cache_ttl: Duration::from_secs(env.number("API_KEY_CACHE_SECONDS", 60)?),
+            page_tokens,
+            clear_budget: Duration::from_secs(clear_budget),
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
             connect_instance_id: env.required("CONNECT_INSTANCE_ID")?,
@@ -163,6 +176,8 @@ mod tests {
             ("OTP_TTL_SECONDS", "0"),
             ("OTP_MAX_ATTEMPTS", "0"),
             ("API_KEY_CACHE_SECONDS", "-1"),
+            ("CLEAR_TIME_BUDGET_SECONDS", "0"),
+            ("CLEAR_TIME_BUDGET_SECONDS", "60"),
         ] {
             let env = Env::from_pairs(
                 FULL.into_iter()

@@ -158,3 +158,105 @@ pub struct TransitionDetails<'a> {
     /// The Amazon Connect contact that caused it.
     pub contact_id: Option<&'a str>,
 }
+
+/// A stored request as the lifecycle API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRequest {
+    pub id: RequestId,
+    /// As the user typed it.
+    pub email: String,
+    /// E.164.
+    pub phone_number: String,
+    pub document_id: crate::domain::DocumentId,
+    pub status: crate::domain::RequestStatus,
+    pub attempts_used: u32,
+    pub max_attempts: u32,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub otp_expires_at: u64,
+    pub verified_at: Option<u64>,
+    pub accepted_at: Option<u64>,
+    pub failed_at: Option<u64>,
+    pub expired_at: Option<u64>,
+}
+
+/// Which requests to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptedFilter {
+    All,
+    Accepted,
+    NotAccepted,
+}
+
+/// Where the next page starts: the store's own position, opaque to callers (the HTTP layer
+/// signs it into `nextToken`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PageCursor(pub std::collections::BTreeMap<String, String>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub requests: Vec<StoredRequest>,
+    pub next: Option<PageCursor>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClearOutcome {
+    pub deleted: u64,
+    /// Requests still stored when the time budget ran out (0: all gone).
+    pub remaining: u64,
+}
+
+/// The lifecycle API's reads and removals. State changes go through
+/// [`VerificationStore::transition`].
+pub trait RequestLifecycle: Send + Sync {
+    fn get_request(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> impl Future<Output = Result<Option<StoredRequest>, ServiceError>> + Send;
+
+    /// One page: a single index query. A cursor for another tenant or filter yields nothing.
+    fn list_requests(
+        &self,
+        tenant: &TenantId,
+        filter: AcceptedFilter,
+        limit: u32,
+        start: Option<PageCursor>,
+    ) -> impl Future<Output = Result<Page, ServiceError>> + Send;
+
+    /// The document records behind requests, by id (missing ones are absent).
+    fn get_documents(
+        &self,
+        tenant: &TenantId,
+        ids: &[crate::domain::DocumentId],
+    ) -> impl Future<
+        Output = Result<
+            std::collections::HashMap<
+                crate::domain::DocumentId,
+                crate::domain::DocumentIdentification,
+            >,
+            ServiceError,
+        >,
+    > + Send;
+
+    /// Deletes a request with its OTP and its email and phone reservations, in one
+    /// transaction. `false` when there is no such request.
+    fn delete_request(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+
+    /// Deletes the tenant's requests (each with its OTP and reservations, atomically) until
+    /// none is left or `budget` has passed.
+    fn clear_requests(
+        &self,
+        tenant: &TenantId,
+        budget: std::time::Duration,
+    ) -> impl Future<Output = Result<ClearOutcome, ServiceError>> + Send;
+}
+
+/// Everything the API function needs from its store.
+pub trait ApiStore: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore {}
+
+impl<T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore> ApiStore for T {}

@@ -121,20 +121,40 @@ pub async fn verify<S: VerificationStore>(
     input: VerifyInput<'_>,
     now: u64,
 ) -> Result<CallAnswer, ServiceError> {
-    let VerifyInput { tenant, request, step, digits, contact_id } = input;
+    let VerifyInput {
+        tenant,
+        request,
+        step,
+        digits,
+        contact_id,
+    } = input;
     let digits = digits.trim();
     let timed_out = digits.is_empty() || digits == TIMEOUT_INPUT;
     for _ in 0..MAX_ROUNDS {
         let Some(record) = store.load_verification(tenant, request).await? else {
-            return Ok(CallAnswer { result: CallResult::Error, attempts_left: 0 });
+            return Ok(CallAnswer {
+                result: CallResult::Error,
+                attempts_left: 0,
+            });
         };
         if record.status != RequestStatus::Pending {
             return Ok(answer(settled(record.status), &record));
         }
-        let details = TransitionDetails { now, spend_from: None, contact_id: Some(contact_id) };
-        let Some((otp_hash, _)) = record.otp.clone().filter(|(_, expires_at)| now < *expires_at) else {
+        let details = TransitionDetails {
+            now,
+            spend_from: None,
+            contact_id: Some(contact_id),
+        };
+        let Some((otp_hash, _)) = record
+            .otp
+            .clone()
+            .filter(|(_, expires_at)| now < *expires_at)
+        else {
             let from = RequestStatus::Pending;
-            if store.transition(tenant, request, from, Transition::CodeExpired, details).await? {
+            if store
+                .transition(tenant, request, from, Transition::CodeExpired, details)
+                .await?
+            {
                 return Ok(answer(CallResult::Expired, &record));
             }
             continue;
@@ -144,7 +164,9 @@ pub async fn verify<S: VerificationStore>(
                 Step::LastFour => record
                     .document_last_four
                     .as_deref()
-                    .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(digits.as_bytes()))),
+                    .is_some_and(|expected| {
+                        bool::from(expected.as_bytes().ct_eq(digits.as_bytes()))
+                    }),
                 Step::Code => {
                     if !record.last_four_verified {
                         // The flow asks for the code only after the last four digits.
@@ -155,16 +177,35 @@ pub async fn verify<S: VerificationStore>(
             };
         let applied = match (right, step) {
             (true, Step::LastFour) if record.last_four_verified => true,
-            (true, Step::LastFour) => store.accept_last_four(tenant, request, contact_id, now).await?,
+            (true, Step::LastFour) => {
+                store
+                    .accept_last_four(tenant, request, contact_id, now)
+                    .await?
+            }
             (true, Step::Code) => {
                 store
-                    .transition(tenant, request, RequestStatus::Pending, Transition::CallVerified, details)
+                    .transition(
+                        tenant,
+                        request,
+                        RequestStatus::Pending,
+                        Transition::CallVerified,
+                        details,
+                    )
                     .await?
             }
             (false, _) if record.attempts_used + 1 >= record.max_attempts => {
-                let spend = TransitionDetails { spend_from: Some(record.attempts_used), ..details };
+                let spend = TransitionDetails {
+                    spend_from: Some(record.attempts_used),
+                    ..details
+                };
                 store
-                    .transition(tenant, request, RequestStatus::Pending, Transition::AttemptsExhausted, spend)
+                    .transition(
+                        tenant,
+                        request,
+                        RequestStatus::Pending,
+                        Transition::AttemptsExhausted,
+                        spend,
+                    )
                     .await?
             }
             (false, _) => {

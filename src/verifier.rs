@@ -38,24 +38,48 @@ pub async fn handle<S: VerificationStore>(
     now: u64,
 ) -> ConnectResponse {
     let started = Instant::now();
-    let contact = event.details.contact_data.contact_id.clone().unwrap_or_default();
+    let contact = event
+        .details
+        .contact_data
+        .contact_id
+        .clone()
+        .unwrap_or_default();
     let attributes = &event.details.contact_data.attributes;
     let parameters = &event.details.parameters;
-    let tenant = attributes.get(ATTR_TENANT_ID).and_then(|t| TenantId::parse(t).ok());
-    let request = attributes.get(ATTR_REQUEST_ID).and_then(|r| RequestId::parse(r).ok());
+    let tenant = attributes
+        .get(ATTR_TENANT_ID)
+        .and_then(|t| TenantId::parse(t).ok());
+    let request = attributes
+        .get(ATTR_REQUEST_ID)
+        .and_then(|r| RequestId::parse(r).ok());
     let step = parameters.get(PARAM_STEP).and_then(|s| Step::parse(s));
-    let digits = parameters.get(PARAM_DIGITS).map(String::as_str).unwrap_or_default();
+    let digits = parameters
+        .get(PARAM_DIGITS)
+        .map(String::as_str)
+        .unwrap_or_default();
 
     let outcome = match (&tenant, &request, step) {
         (Some(tenant), Some(request), Some(step)) => {
-            let input = VerifyInput { tenant, request, step, digits, contact_id: &contact };
+            let input = VerifyInput {
+                tenant,
+                request,
+                step,
+                digits,
+                contact_id: &contact,
+            };
             verify(&verifier.store, &verifier.hasher, input, now).await
         }
-        _ => Ok(CallAnswer { result: CallResult::Error, attempts_left: 0 }),
+        _ => Ok(CallAnswer {
+            result: CallResult::Error,
+            attempts_left: 0,
+        }),
     };
     let answer = outcome.unwrap_or_else(|err| {
         tracing::error!(contact_id = %contact, error = %err, "verification failed");
-        CallAnswer { result: CallResult::Error, attempts_left: 0 }
+        CallAnswer {
+            result: CallResult::Error,
+            attempts_left: 0,
+        }
     });
     tracing::info!(
         contact_id = %contact,

@@ -29,7 +29,8 @@ use crate::domain::{
     RequestStatus, TenantId, Transition,
 };
 use crate::ports::{
-    ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError, TransitionDetails,
+    AcceptedFilter, ApiKeyRecord, ApiKeyStore, ClearOutcome, CreateError, Page, PageCursor,
+    RequestLifecycle, RequestStore, ServiceError, StoredRequest, TransitionDetails,
     VerificationRecord, VerificationStore,
 };
 
@@ -221,9 +222,10 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key_map(key)));
         if let Some((expression, values)) = condition {
-            delete = delete
-                .condition_expression(expression)
-                .set_expression_attribute_values(Some(values));
+            delete = delete.condition_expression(expression);
+            if !values.is_empty() {
+                delete = delete.set_expression_attribute_values(Some(values));
+            }
         }
         Ok(TransactWriteItem::builder()
             .delete(delete.build().map_err(build_error)?)
@@ -255,6 +257,7 @@ impl DynamoStore {
                 ("createdAt", n(r.created_at)),
                 ("attemptsUsed", n(0)),
                 ("maxAttempts", n(r.max_attempts)),
+                ("otpExpiresAt", n(r.otp_expires_at)),
             ],
         );
         let otp = item(
@@ -286,6 +289,83 @@ impl DynamoStore {
             self.put(email, absent)?,
             self.put(phone, absent)?,
         ])
+    }
+
+    /// The writes that remove a request for good: the request (which must exist), its OTP, and
+    /// its email and phone reservations (unless another request holds them). One transaction
+    /// of these never leaves a reservation without its request or the reverse.
+    fn removal_items(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        email_key: &str,
+        phone_key: &str,
+    ) -> Result<Vec<TransactWriteItem>, ServiceError> {
+        let exists = Some(("attribute_exists(pk)", HashMap::new()));
+        let ours = || {
+            Some((
+                "attribute_not_exists(pk) OR requestId = :id",
+                HashMap::from([(":id".to_owned(), s(id.to_string()))]),
+            ))
+        };
+        Ok(vec![
+            self.delete(keys::request(tenant, id), exists)?,
+            self.delete(keys::otp(tenant, id), None)?,
+            self.delete(keys::email(tenant, email_key), ours())?,
+            self.delete(keys::phone(tenant, phone_key), ours())?,
+        ])
+    }
+
+    fn removal_items_of(
+        &self,
+        tenant: &TenantId,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<Vec<TransactWriteItem>, ServiceError> {
+        let id = get_s(item, "requestId")
+            .and_then(|r| RequestId::parse(r).ok())
+            .ok_or_else(|| corrupt("requestId"))?;
+        let email_key = get_s(item, "emailKey").ok_or_else(|| corrupt("emailKey"))?;
+        let phone_key = get_s(item, "phoneKey").ok_or_else(|| corrupt("phoneKey"))?;
+        self.removal_items(tenant, &id, email_key, phone_key)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool, ServiceError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if lost_race(&err) => Ok(false),
+            Err(err) => Err(sdk_error(SERVICE, err)),
+        }
+    }
+
+    /// How many requests a tenant still has (a `COUNT` query over the index).
+    async fn count_requests(&self, tenant: &TenantId) -> Result<u64, ServiceError> {
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(keys::requests_of(tenant)))
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error(SERVICE, e))?;
+            total += out.count() as u64;
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(total);
+            }
+        }
     }
 
     /// Creates the table if it does not exist yet (idempotent), with its index and TTL.
@@ -590,6 +670,251 @@ impl ApiKeyStore for DynamoStore {
     }
 }
 
+fn parse_request(item: &HashMap<String, AttributeValue>) -> Result<StoredRequest, ServiceError> {
+    let text = |name: &str| get_s(item, name).ok_or_else(|| corrupt(name));
+    let number = |name: &str| get_n::<u64>(item, name).ok_or_else(|| corrupt(name));
+    Ok(StoredRequest {
+        id: RequestId::parse(text("requestId")?).map_err(|_| corrupt("requestId"))?,
+        email: text("email")?.to_owned(),
+        phone_number: text("phoneNumber")?.to_owned(),
+        document_id: DocumentId::parse(text("documentId")?).map_err(|_| corrupt("documentId"))?,
+        status: text("status")?.parse().map_err(|_| corrupt("status"))?,
+        attempts_used: get_n(item, "attemptsUsed").ok_or_else(|| corrupt("attemptsUsed"))?,
+        max_attempts: get_n(item, "maxAttempts").ok_or_else(|| corrupt("maxAttempts"))?,
+        created_at: number("createdAt")?,
+        otp_expires_at: number("otpExpiresAt")?,
+        verified_at: get_n(item, "verifiedAt"),
+        accepted_at: get_n(item, "acceptedAt"),
+        failed_at: get_n(item, "failedAt"),
+        expired_at: get_n(item, "expiredAt"),
+    })
+}
+
+fn listing_prefix(filter: AcceptedFilter) -> Option<&'static str> {
+    match filter {
+        AcceptedFilter::All => None,
+        AcceptedFilter::Accepted => Some("ACCEPTED#true#"),
+        AcceptedFilter::NotAccepted => Some("ACCEPTED#false#"),
+    }
+}
+
+/// Requests removed per transaction in `clear_requests`: 4 items each, 100 items at most.
+const CLEAR_BATCH: usize = 25;
+/// Requests read per index page in `clear_requests`.
+const CLEAR_PAGE: i32 = 100;
+
+impl RequestLifecycle for DynamoStore {
+    async fn get_request(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> Result<Option<StoredRequest>, ServiceError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::request(tenant, id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        out.item.as_ref().map(parse_request).transpose()
+    }
+
+    async fn list_requests(
+        &self,
+        tenant: &TenantId,
+        filter: AcceptedFilter,
+        limit: u32,
+        start: Option<PageCursor>,
+    ) -> Result<Page, ServiceError> {
+        let partition = keys::requests_of(tenant);
+        let prefix = listing_prefix(filter);
+        let start = match start {
+            None => None,
+            Some(PageCursor(cursor)) => {
+                // A cursor from another tenant's or another filter's listing reads nothing.
+                let fits = cursor.get("gsi1pk") == Some(&partition)
+                    && cursor
+                        .get("gsi1sk")
+                        .is_some_and(|sk| prefix.is_none_or(|p| sk.starts_with(p)));
+                if !fits {
+                    return Ok(Page {
+                        requests: vec![],
+                        next: None,
+                    });
+                }
+                Some(cursor.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .expression_attribute_values(":pk", s(partition))
+            .limit(limit.clamp(1, 1000) as i32)
+            .set_exclusive_start_key(start);
+        query = match prefix {
+            None => query.key_condition_expression("gsi1pk = :pk"),
+            Some(p) => query
+                .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :prefix)")
+                .expression_attribute_values(":prefix", s(p)),
+        };
+        let out = query.send().await.map_err(|e| sdk_error(SERVICE, e))?;
+        let requests = out
+            .items()
+            .iter()
+            .map(parse_request)
+            .collect::<Result<_, _>>()?;
+        let next = out.last_evaluated_key.map(|key| {
+            PageCursor(
+                key.into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
+                    .collect(),
+            )
+        });
+        Ok(Page { requests, next })
+    }
+
+    async fn get_documents(
+        &self,
+        tenant: &TenantId,
+        ids: &[DocumentId],
+    ) -> Result<HashMap<DocumentId, DocumentIdentification>, ServiceError> {
+        let mut unique: Vec<&DocumentId> = ids.iter().collect();
+        unique.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        unique.dedup();
+        let mut found = HashMap::new();
+        for chunk in unique.chunks(100) {
+            let mut pending = Some(
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(
+                        chunk
+                            .iter()
+                            .map(|id| key_map(keys::document(tenant, id)))
+                            .collect(),
+                    ))
+                    .build()
+                    .map_err(build_error)?,
+            );
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(SERVICE, e))?;
+                for mut item in out
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    let Some(id) =
+                        get_s(&item, "documentId").and_then(|d| DocumentId::parse(d).ok())
+                    else {
+                        continue;
+                    };
+                    for bookkeeping in ["pk", "sk", "type", "documentId", "tenantId", "createdAt"] {
+                        item.remove(bookkeeping);
+                    }
+                    let document = serde_dynamo::from_item(item).map_err(|e| {
+                        ServiceError::new(SERVICE, format!("decoding a document: {e}"))
+                    })?;
+                    found.insert(id, document);
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut keys| keys.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn delete_request(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> Result<bool, ServiceError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(keys::request(tenant, id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error(SERVICE, e))?;
+        let Some(item) = out.item else {
+            return Ok(false);
+        };
+        // Conditional on the request still existing: a racing delete or clear wins once.
+        self.transact(self.removal_items_of(tenant, &item)?).await
+    }
+
+    async fn clear_requests(
+        &self,
+        tenant: &TenantId,
+        budget: Duration,
+    ) -> Result<ClearOutcome, ServiceError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut deleted = 0u64;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(keys::requests_of(tenant)))
+                .limit(CLEAR_PAGE)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error(SERVICE, e))?;
+            let batches = out.items().chunks(CLEAR_BATCH).map(|batch| async move {
+                let mut items = Vec::with_capacity(batch.len() * 4);
+                for request in batch {
+                    items.extend(self.removal_items_of(tenant, request)?);
+                }
+                if self.transact(items).await? {
+                    return Ok::<u64, ServiceError>(batch.len() as u64);
+                }
+                // Something in the batch changed meanwhile (a concurrent delete): one by one,
+                // skipping what is already gone.
+                let mut removed = 0;
+                for request in batch {
+                    if self
+                        .transact(self.removal_items_of(tenant, request)?)
+                        .await?
+                    {
+                        removed += 1;
+                    }
+                }
+                Ok(removed)
+            });
+            for removed in futures::future::join_all(batches).await {
+                deleted += removed?;
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(ClearOutcome {
+                    deleted,
+                    remaining: 0,
+                });
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let remaining = self.count_requests(tenant).await?;
+                return Ok(ClearOutcome { deleted, remaining });
+            }
+        }
+    }
+}
+
 /// What a cancelled create transaction means, from its per-item reasons.
 enum Cancelled {
     Refused(CreateError),
@@ -667,18 +992,12 @@ impl RequestStore for DynamoStore {
     }
 
     async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
-        let ours = || {
-            Some((
-                "requestId = :id",
-                HashMap::from([(":id".to_owned(), s(r.id.to_string()))]),
-            ))
-        };
-        let items = vec![
-            self.delete(keys::request(&r.tenant, &r.id), None)?,
-            self.delete(keys::otp(&r.tenant, &r.id), None)?,
-            self.delete(keys::email(&r.tenant, &r.email.uniqueness_key()), ours())?,
-            self.delete(keys::phone(&r.tenant, &r.phone.uniqueness_key()), ours())?,
-        ];
+        let items = self.removal_items(
+            &r.tenant,
+            &r.id,
+            &r.email.uniqueness_key(),
+            &r.phone.uniqueness_key(),
+        )?;
         self.client
             .transact_write_items()
             .set_transact_items(Some(items))
@@ -797,7 +1116,10 @@ impl VerificationStore for DynamoStore {
         }
         if to.is_accepted() != from.is_accepted() {
             update.push_str(", gsi1sk = :listing");
-            values.insert(":listing".into(), s(keys::request_listing(to.is_accepted(), id)));
+            values.insert(
+                ":listing".into(),
+                s(keys::request_listing(to.is_accepted(), id)),
+            );
         }
         let request = aws_sdk_dynamodb::types::Update::builder()
             .table_name(&self.table)
@@ -813,17 +1135,7 @@ impl VerificationStore for DynamoStore {
             // The code is of no use once the request left pending.
             items.push(self.delete(keys::otp(tenant, id), None)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if lost_race(&err) => Ok(false),
-            Err(err) => Err(sdk_error(SERVICE, err)),
-        }
+        self.transact(items).await
     }
 }
 

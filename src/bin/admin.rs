@@ -150,7 +150,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("registered document identification {id} for tenant {tenant}");
             println!("{id}");
         }
-        Command::Call { tenant: raw, request_id, flow } => {
+        Command::Call {
+            tenant: raw,
+            request_id,
+            flow,
+        } => {
             let tenant = tenant(&raw)?;
             call(store, tenant, request_id, flow).await?;
         }
@@ -197,11 +201,16 @@ async fn call(
     let config = VerifierConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
     let flow: serde_json::Value = std::fs::read_to_string(&flow)
         .map_err(|e| format!("reading {}: {e}", flow.display()))
-        .and_then(|text| serde_json::from_str(&text).map_err(|e| format!("{}: {e}", flow.display())))?;
+        .and_then(|text| {
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", flow.display()))
+        })?;
     let (id, phone) = match request_id {
         Some(raw) => {
             let id = RequestId::parse(&raw).map_err(|e| e.to_string())?;
-            let items = store.request_items(&tenant, &id).await.map_err(|e| e.to_string())?;
+            let items = store
+                .request_items(&tenant, &id)
+                .await
+                .map_err(|e| e.to_string())?;
             let phone = items
                 .iter()
                 .find_map(|item| item.get("phoneNumber")?.as_s().ok().cloned())
@@ -217,8 +226,14 @@ async fn call(
     let call = Call {
         contact_id: format!("local-{}", ulid::Ulid::new()),
         attributes: [
-            (ekyc::adapters::connect::ATTR_REQUEST_ID.to_owned(), id.to_string()),
-            (ekyc::adapters::connect::ATTR_TENANT_ID.to_owned(), tenant.to_string()),
+            (
+                ekyc::adapters::connect::ATTR_REQUEST_ID.to_owned(),
+                id.to_string(),
+            ),
+            (
+                ekyc::adapters::connect::ATTR_TENANT_ID.to_owned(),
+                tenant.to_string(),
+            ),
         ]
         .into(),
         customer_number: phone,
@@ -228,8 +243,13 @@ async fn call(
             std::env::var("CONNECT_INSTANCE_ID").unwrap_or_default()
         ),
     };
-    eprintln!("ringing: the verification call for request {id} (Enter alone = stay silent, q = hang up)");
-    let verifier = Verifier { store, hasher: config.otp_hasher };
+    eprintln!(
+        "ringing: the verification call for request {id} (Enter alone = stay silent, q = hang up)"
+    );
+    let verifier = Verifier {
+        store,
+        hasher: config.otp_hasher,
+    };
     let ending = play(&flow, &call, &mut Terminal, |event| {
         ekyc::verifier::handle(&verifier, event, ekyc::unix_now())
     })
@@ -237,7 +257,9 @@ async fn call(
     .map_err(|e| e.to_string())?;
     match ending {
         Ending::Disconnected => eprintln!("the call ended"),
-        Ending::HungUp => eprintln!("you hung up; the request stays pending until its code expires"),
+        Ending::HungUp => {
+            eprintln!("you hung up; the request stays pending until its code expires")
+        }
     }
     Ok(())
 }

@@ -32,6 +32,8 @@ async fn main() -> Result<(), Error> {
             hasher: config.otp_hasher,
             policy: config.otp_policy,
         },
+        page_tokens: config.page_tokens,
+        clear_budget: config.clear_budget,
     };
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {

@@ -17,8 +17,10 @@ async fn main() -> Result<(), Error> {
         hasher: config.otp_hasher,
     };
     let verifier = &verifier;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ConnectEvent>| async move {
-        Ok::<_, Error>(ekyc::verifier::handle(verifier, event.payload, ekyc::unix_now()).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ConnectEvent>| async move {
+            Ok::<_, Error>(ekyc::verifier::handle(verifier, event.payload, ekyc::unix_now()).await)
+        },
+    ))
     .await
 }

@@ -11,6 +11,10 @@ pub const INVALID_API_KEY: &str = "invalid api key";
 pub const ALREADY_TAKEN: &str = "(email, phone) already taken";
 pub const NO_DOCUMENT: &str = "There is no document identification data with the provided id!";
 pub const REQUEST_SUBMITTED: &str = "Request submitted";
+pub const REQUEST_ACCEPTED: &str = "Kyc request accepted";
+pub const REQUEST_NOT_ACCEPTED: &str = "Kyc request not accepted";
+pub const REQUEST_DELETED: &str = "KYC request deleted!";
+pub const REQUEST_NOT_FOUND: &str = "There is no KYC request with the provided id";
 pub const NOT_SUBMITTED: &str =
     "The request was not submitted: the verification email or call could not be sent. Try again later.";
 pub const INTERNAL: &str = "Internal error; the request may be retried";
@@ -18,15 +22,37 @@ pub const INTERNAL: &str = "Internal error; the request may be retried";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
     InvalidApiKey,
-    NotFound { path: String },
-    MethodNotAllowed { allow: &'static str },
+    NotFound {
+        path: String,
+    },
+    MethodNotAllowed {
+        allow: &'static str,
+    },
     UnsupportedMediaType,
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge {
+        limit: usize,
+    },
     BadRequest(String),
-    Taken { email: bool, phone: bool },
+    Taken {
+        email: bool,
+        phone: bool,
+    },
     NoDocument,
     NotSubmitted,
+    /// The published refusal of `PUT /api/accept`; its key is `message`, as published.
+    NotAccepted,
+    RequestNotFound,
     Internal,
+}
+
+/// A `{"message": "..."}` body.
+#[derive(Serialize)]
+pub struct Message {
+    pub message: &'static str,
+}
+
+pub fn message(text: &'static str) -> Message {
+    Message { message: text }
 }
 
 #[derive(Serialize)]
@@ -49,6 +75,8 @@ impl ApiError {
             ApiError::Taken { .. } => "already_taken",
             ApiError::NoDocument => "no_document",
             ApiError::NotSubmitted => "not_submitted",
+            ApiError::NotAccepted => "not_accepted",
+            ApiError::RequestNotFound => "request_not_found",
             ApiError::Internal => "internal_error",
         }
     }
@@ -84,6 +112,10 @@ impl ApiError {
             }
             ApiError::NoDocument => (StatusCode::BAD_REQUEST, NO_DOCUMENT.to_owned()),
             ApiError::NotSubmitted => (StatusCode::BAD_GATEWAY, NOT_SUBMITTED.to_owned()),
+            ApiError::NotAccepted => {
+                return json_response(StatusCode::BAD_REQUEST, &message(REQUEST_NOT_ACCEPTED))
+            }
+            ApiError::RequestNotFound => (StatusCode::NOT_FOUND, REQUEST_NOT_FOUND.to_owned()),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL.to_owned()),
         };
         let mut response = json_response(
@@ -156,6 +188,18 @@ mod tests {
             r#"{"error": "(email, phone) already taken", "fields": ["email", "phoneNumber"]}"#
         );
         assert_eq!(REQUEST_SUBMITTED, "Request submitted");
+        assert_eq!(
+            body(ApiError::NotAccepted),
+            (400, r#"{"message": "Kyc request not accepted"}"#.into())
+        );
+        assert_eq!(
+            super::super::json::to_string(&message(REQUEST_ACCEPTED)),
+            r#"{"message": "Kyc request accepted"}"#
+        );
+        assert_eq!(
+            super::super::json::to_string(&message(REQUEST_DELETED)),
+            r#"{"message": "KYC request deleted!"}"#
+        );
     }
 
     #[test]
@@ -167,6 +211,7 @@ mod tests {
             (ApiError::PayloadTooLarge { limit: 10 }, 413),
             (ApiError::BadRequest("email is required".into()), 400),
             (ApiError::NotSubmitted, 502),
+            (ApiError::RequestNotFound, 404),
             (ApiError::Internal, 500),
         ] {
             let (got, text) = body(err);

@@ -1,9 +1,14 @@
 //! The HTTP edge: authentication, routing, request parsing, and logging one line per request.
 //! Raw input becomes domain types here, once; everything past this point is valid.
 
+mod accept;
+mod clear;
 mod create;
+mod delete;
 pub mod errors;
 pub mod json;
+pub mod page_token;
+mod requests;
 
 use std::time::Instant;
 
@@ -12,19 +17,51 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::app::App;
 use crate::auth::AuthError;
-use crate::ports::{ApiKeyStore, Dialer, Mailer, RequestStore};
+use crate::ports::{ApiStore, Dialer, Mailer};
 use errors::ApiError;
 
 /// Request bodies larger than this are refused with 413 before parsing.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// The API's routes: path, then the one method it serves.
-const ROUTES: &[(&str, Method)] = &[("/api/kyc-request", Method::POST)];
+/// The API's routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Create,
+    List,
+    GetOne,
+    Accept,
+    Delete,
+    Clear,
+}
+
+/// Path template, method, route. `{id}` matches one path segment.
+const ROUTES: &[(&str, Method, Route)] = &[
+    ("/api/kyc-request", Method::POST, Route::Create),
+    ("/api/requests", Method::GET, Route::List),
+    ("/api/requests/{id}", Method::GET, Route::GetOne),
+    ("/api/accept", Method::PUT, Route::Accept),
+    ("/api/delete-request", Method::DELETE, Route::Delete),
+    ("/api/clear-requests", Method::DELETE, Route::Clear),
+];
+
+/// Whether `path` fits `template`, and the `{id}` segment if it has one.
+fn match_template<'a>(template: &str, path: &'a str) -> Option<Option<&'a str>> {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    let mut id = None;
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(id),
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => id = Some(segment),
+            (Some(a), Some(b)) if a == b => {}
+            _ => return None,
+        }
+    }
+}
 
 /// Handles one API Gateway request. Never fails: every outcome is a response.
 pub async fn handle<S, M, D>(app: &App<S, M, D>, request: Request) -> Response<Body>
 where
-    S: ApiKeyStore + RequestStore,
+    S: ApiStore,
     M: Mailer,
     D: Dialer,
 {
@@ -66,7 +103,7 @@ async fn route<S, M, D>(
     tenant_out: &mut Option<String>,
 ) -> Handled
 where
-    S: ApiKeyStore + RequestStore,
+    S: ApiStore,
     M: Mailer,
     D: Dialer,
 {
@@ -86,17 +123,32 @@ where
     *tenant_out = Some(tenant.to_string());
 
     let path = path_of(&request).trim_end_matches('/').to_owned();
-    let Some((route, allowed)) = ROUTES.iter().find(|(p, _)| *p == path) else {
-        return Err(ApiError::NotFound { path });
-    };
-    if request.method() != allowed {
-        return Err(ApiError::MethodNotAllowed {
-            allow: allowed.as_str(),
+    let matching: Vec<(&Method, Route, Option<&str>)> = ROUTES
+        .iter()
+        .filter_map(|(template, method, route)| {
+            match_template(template, &path).map(|id| (method, *route, id))
+        })
+        .collect();
+    let Some((route, id)) = matching
+        .iter()
+        .find(|(method, _, _)| *method == request.method())
+        .map(|(_, route, id)| (*route, id.map(str::to_owned)))
+    else {
+        return Err(match matching.first() {
+            Some((method, _, _)) => ApiError::MethodNotAllowed {
+                allow: method.as_str(),
+            },
+            None => ApiError::NotFound { path },
         });
-    }
-    match *route {
-        "/api/kyc-request" => create::handle(app, &tenant, json_body(&request)?).await,
-        _ => unreachable!("every route in ROUTES has a handler"),
+    };
+    let query = request.uri().query().unwrap_or_default();
+    match route {
+        Route::Create => create::handle(app, &tenant, json_body(&request)?).await,
+        Route::List => requests::list(app, &tenant, query).await,
+        Route::GetOne => requests::get_one(app, &tenant, id.as_deref().unwrap_or_default()).await,
+        Route::Accept => accept::handle(app, &tenant, json_body(&request)?).await,
+        Route::Delete => delete::handle(app, &tenant, json_body(&request)?).await,
+        Route::Clear => clear::handle(app, &tenant).await,
     }
 }
 
@@ -139,6 +191,12 @@ fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     Ok(bytes)
 }
 
+/// The body of requests that name one request: `{"id": "<request id>"}`.
+#[derive(serde::Deserialize)]
+struct IdBody {
+    id: String,
+}
+
 /// Parses a JSON body into `T`, naming the offending field in the error.
 fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
     // serde would also read a struct from an array; the API takes objects only.
@@ -162,4 +220,25 @@ fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiEr
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("request body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_template;
+
+    #[test]
+    fn templates_match_whole_segments() {
+        assert_eq!(match_template("/api/requests", "/api/requests"), Some(None));
+        assert_eq!(
+            match_template("/api/requests/{id}", "/api/requests/01ABC"),
+            Some(Some("01ABC"))
+        );
+        assert_eq!(match_template("/api/requests/{id}", "/api/requests"), None);
+        assert_eq!(
+            match_template("/api/requests/{id}", "/api/requests/a/b"),
+            None
+        );
+        assert_eq!(match_template("/api/requests", "/api/requests-x"), None);
+        assert_eq!(match_template("/api/accept", "/api"), None);
+    }
 }

@@ -25,7 +25,13 @@ fn targets(action: &Value) -> Vec<&str> {
     let t = &action["Transitions"];
     let mut out: Vec<&str> = t["NextAction"].as_str().into_iter().collect();
     for list in ["Errors", "Conditions"] {
-        out.extend(t[list].as_array().into_iter().flatten().filter_map(|e| e["NextAction"].as_str()));
+        out.extend(
+            t[list]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["NextAction"].as_str()),
+        );
     }
     out
 }
@@ -43,7 +49,10 @@ fn error_types(action: &Value) -> HashSet<&str> {
 fn every_transition_points_at_an_action_that_exists_and_every_action_is_reachable() {
     let flow = flow();
     assert_eq!(flow["Version"], "2019-10-30");
-    let ids: Vec<&str> = actions(&flow).iter().map(|a| a["Identifier"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = actions(&flow)
+        .iter()
+        .map(|a| a["Identifier"].as_str().unwrap())
+        .collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "identifiers are unique");
     let start = flow["StartAction"].as_str().unwrap();
@@ -51,7 +60,10 @@ fn every_transition_points_at_an_action_that_exists_and_every_action_is_reachabl
     let mut reached = HashSet::from([start]);
     let mut queue = vec![start];
     while let Some(id) = queue.pop() {
-        let action = actions(&flow).iter().find(|a| a["Identifier"] == id).unwrap();
+        let action = actions(&flow)
+            .iter()
+            .find(|a| a["Identifier"] == id)
+            .unwrap();
         for target in targets(action) {
             assert!(unique.contains(target), "{id} points at missing {target}");
             if reached.insert(target) {
@@ -65,7 +77,11 @@ fn every_transition_points_at_an_action_that_exists_and_every_action_is_reachabl
         if kind == "DisconnectParticipant" {
             assert!(targets(action).is_empty());
         } else {
-            assert!(!targets(action).is_empty(), "{} leads nowhere", action["Identifier"]);
+            assert!(
+                !targets(action).is_empty(),
+                "{} leads nowhere",
+                action["Identifier"]
+            );
         }
     }
 }
@@ -78,15 +94,24 @@ fn lambda_calls_invoke_the_verifier_within_connects_limits() {
     let mut steps = HashSet::new();
     for invoke in invokes {
         let p = &invoke["Parameters"];
-        assert_eq!(p["LambdaFunctionARN"], VERIFIER_ARN, "only the verifier this project builds");
-        let limit: u32 = p["InvocationTimeLimitSeconds"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            p["LambdaFunctionARN"], VERIFIER_ARN,
+            "only the verifier this project builds"
+        );
+        let limit: u32 = p["InvocationTimeLimitSeconds"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=8).contains(&limit));
         assert_eq!(p["ResponseValidation"]["ResponseType"], "STRING_MAP");
         let attrs = p["LambdaInvocationAttributes"].as_object().unwrap();
         let keys: HashSet<&str> = attrs.keys().map(String::as_str).collect();
         assert_eq!(keys, HashSet::from([PARAM_STEP, PARAM_DIGITS]));
         assert_eq!(attrs[PARAM_DIGITS], "$.StoredCustomerInput");
-        steps.insert(Step::parse(attrs[PARAM_STEP].as_str().unwrap()).expect("a step the verifier knows"));
+        steps.insert(
+            Step::parse(attrs[PARAM_STEP].as_str().unwrap()).expect("a step the verifier knows"),
+        );
         assert!(error_types(invoke).contains("NoMatchingError"));
     }
     assert_eq!(steps, HashSet::from([Step::LastFour, Step::Code]));
@@ -100,8 +125,14 @@ fn inputs_are_stored_validated_and_bounded() {
     for ask in asks {
         let p = &ask["Parameters"];
         assert_eq!(p["StoreInput"], "True");
-        assert!(p["InputValidation"]["CustomValidation"]["MaximumLength"].as_str().is_some());
-        let timeout: u32 = p["InputTimeLimitSeconds"].as_str().unwrap().parse().unwrap();
+        assert!(p["InputValidation"]["CustomValidation"]["MaximumLength"]
+            .as_str()
+            .is_some());
+        let timeout: u32 = p["InputTimeLimitSeconds"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=180).contains(&timeout));
         assert_eq!(p["DTMFConfiguration"]["InputTerminationSequence"], "#");
         // With StoreInput, conditions and NoMatchingCondition are not allowed.
@@ -117,7 +148,10 @@ fn every_verifier_result_has_a_branch_and_no_branch_expects_another() {
     let compares = of_type(&flow, "Compare");
     assert_eq!(compares.len(), 2);
     for compare in compares {
-        assert_eq!(compare["Parameters"]["ComparisonValue"], "$.External.result");
+        assert_eq!(
+            compare["Parameters"]["ComparisonValue"],
+            "$.External.result"
+        );
         let operands: HashSet<&str> = compare["Transitions"]["Conditions"]
             .as_array()
             .unwrap()

@@ -4,5 +4,5 @@
 
 mod create;
 mod flow;
-mod verify;
 mod support;
+mod verify;

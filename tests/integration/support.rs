@@ -7,7 +7,6 @@
 //! SDK's own per-client `endpoint_url`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
@@ -15,11 +14,8 @@ use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMail
 use ekyc::app::App;
 use ekyc::auth::ApiKeyCache;
 use ekyc::create_request::OtpSettings;
-use ekyc::domain::{
-    ApiKey, ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHasher, OtpPolicy,
-    TenantId,
-};
-use ekyc::ports::{ApiKeyRecord, ApiKeyStore, CreateError, RequestStore, ServiceError};
+use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, OtpHasher, OtpPolicy, TenantId};
+use ekyc::ports::{AcceptedFilter, RequestLifecycle};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
@@ -105,37 +101,7 @@ pub async fn failing_ses() -> MockServer {
     server
 }
 
-/// A store that counts create transactions, to prove bad input never reaches it.
-#[derive(Clone)]
-pub struct CountingStore {
-    pub inner: DynamoStore,
-    pub creates: std::sync::Arc<AtomicUsize>,
-}
-
-impl CountingStore {
-    pub fn creates(&self) -> usize {
-        self.creates.load(Ordering::SeqCst)
-    }
-}
-
-impl ApiKeyStore for CountingStore {
-    async fn find_api_key(&self, hash: &ApiKeyHash) -> Result<Option<ApiKeyRecord>, ServiceError> {
-        self.inner.find_api_key(hash).await
-    }
-}
-
-impl RequestStore for CountingStore {
-    async fn create_request(&self, request: &NewKycRequest) -> Result<(), CreateError> {
-        self.creates.fetch_add(1, Ordering::SeqCst);
-        self.inner.create_request(request).await
-    }
-
-    async fn release_request(&self, request: &NewKycRequest) -> Result<(), ServiceError> {
-        self.inner.release_request(request).await
-    }
-}
-
-pub type TestApp = App<CountingStore, SesMailer, ConnectDialer>;
+pub type TestApp = App<DynamoStore, SesMailer, ConnectDialer>;
 
 /// One tenant with an API key and a registered document, and the handler wired to the stack.
 pub struct Tenant {
@@ -199,10 +165,7 @@ impl Tenant {
     ) -> TestApp {
         let sdk = sdk_config().await;
         App {
-            store: CountingStore {
-                inner: store().await,
-                creates: Default::default(),
-            },
+            store: store().await,
             mailer: SesMailer::new(ses_client(&sdk, ses_endpoint), SENDER, None),
             dialer: ConnectDialer::new(
                 connect_client(&sdk, connect_endpoint),
@@ -215,6 +178,8 @@ impl Tenant {
                 hasher: hasher(),
                 policy: OtpPolicy::default(),
             },
+            page_tokens: ekyc::http::page_token::PageTokens::new(OTP_SECRET),
+            clear_budget: Duration::from_secs(20),
         }
     }
 
@@ -360,3 +325,14 @@ pub async fn request_items(
 pub const DEMO_TENANT: &str = "demo";
 pub const DEMO_KEY: &str = "ekyc_local-demo-key-never-use-in-production";
 pub const DEMO_DOCUMENT: &str = "demo-passport-0001";
+
+/// How many requests a tenant has stored.
+pub async fn stored_requests(tenant: &TenantId) -> usize {
+    store()
+        .await
+        .list_requests(tenant, AcceptedFilter::All, 1000, None)
+        .await
+        .unwrap()
+        .requests
+        .len()
+}

@@ -34,11 +34,15 @@ async fn created() -> Created {
     let id = body_json(&response)["id"].as_str().unwrap().to_owned();
     let code = code_in(&sent_mail_to(&email).await[0]);
     let placed = calls_received(&connect).await.remove(0);
-    let attributes: HashMap<String, String> = serde_json::from_value(placed["Attributes"].clone()).unwrap();
+    let attributes: HashMap<String, String> =
+        serde_json::from_value(placed["Attributes"].clone()).unwrap();
     let call = Call {
         contact_id: format!("contact-{id}"),
         attributes,
-        customer_number: placed["DestinationPhoneNumber"].as_str().unwrap().to_owned(),
+        customer_number: placed["DestinationPhoneNumber"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         system_number: placed["SourcePhoneNumber"].as_str().unwrap().to_owned(),
         instance_arn: format!("arn:aws:connect:us-east-1:000000000000:instance/{INSTANCE_ID}"),
     };
@@ -46,7 +50,10 @@ async fn created() -> Created {
 }
 
 async fn verifier() -> Verifier<DynamoStore> {
-    Verifier { store: store().await, hasher: hasher() }
+    Verifier {
+        store: store().await,
+        hasher: hasher(),
+    }
 }
 
 struct Scripted {
@@ -56,7 +63,10 @@ struct Scripted {
 
 impl Scripted {
     fn new(keys: &[Option<&str>]) -> Self {
-        Self { keys: keys.iter().map(|k| k.map(str::to_owned)).collect(), heard: vec![] }
+        Self {
+            keys: keys.iter().map(|k| k.map(str::to_owned)).collect(),
+            heard: vec![],
+        }
     }
     fn heard(&self) -> String {
         self.heard.join("\n")
@@ -68,7 +78,9 @@ impl Caller for Scripted {
         self.heard.push(text.to_owned());
     }
     fn key_in(&mut self) -> Option<String> {
-        self.keys.pop_front().expect("the flow asked for more input than scripted")
+        self.keys
+            .pop_front()
+            .expect("the flow asked for more input than scripted")
     }
 }
 
@@ -77,20 +89,31 @@ async fn answer_call(c: &Created, keys: &[Option<&str>]) -> (Ending, Scripted) {
     let flow: Value = serde_json::from_str(FLOW).unwrap();
     let verifier = verifier().await;
     let mut caller = Scripted::new(keys);
-    let ending = play(&flow, &c.call, &mut caller, |event| verify(&verifier, event, ekyc::unix_now()))
-        .await
-        .unwrap();
-    assert!(caller.keys.is_empty(), "the flow ended before all input was used");
+    let ending = play(&flow, &c.call, &mut caller, |event| {
+        verify(&verifier, event, ekyc::unix_now())
+    })
+    .await
+    .unwrap();
+    assert!(
+        caller.keys.is_empty(),
+        "the flow ended before all input was used"
+    );
     (ending, caller)
 }
 
 fn event(call: &Call, step: &str, digits: &str) -> ConnectEvent {
-    let parameters = HashMap::from([("step".to_owned(), step.to_owned()), ("digits".to_owned(), digits.to_owned())]);
+    let parameters = HashMap::from([
+        ("step".to_owned(), step.to_owned()),
+        ("digits".to_owned(), digits.to_owned()),
+    ]);
     serde_json::from_value(connect_event(call, parameters)).unwrap()
 }
 
 fn result(response: &ConnectResponse) -> (&str, &str) {
-    (response["result"].as_str(), response["attemptsLeft"].as_str())
+    (
+        response["result"].as_str(),
+        response["attemptsLeft"].as_str(),
+    )
 }
 
 type Items = HashMap<String, HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>;
@@ -101,7 +124,11 @@ async fn items(c: &Created) -> Items {
 
 fn attr<'a>(items: &'a Items, name: &str) -> Option<&'a str> {
     let value = items.get("REQ")?.get(name)?;
-    value.as_s().or_else(|_| value.as_n()).ok().map(String::as_str)
+    value
+        .as_s()
+        .or_else(|_| value.as_n())
+        .ok()
+        .map(String::as_str)
 }
 
 fn wrong_code(code: &str) -> String {
@@ -113,22 +140,36 @@ async fn right_answers_verify_the_request() {
     let c = created().await;
     let (ending, caller) = answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
     assert_eq!(ending, Ending::Disconnected);
-    assert!(caller.heard().contains("has been verified"), "{}", caller.heard());
+    assert!(
+        caller.heard().contains("has been verified"),
+        "{}",
+        caller.heard()
+    );
 
     let items = items(&c).await;
     assert_eq!(attr(&items, "status"), Some("verified"));
     assert_eq!(attr(&items, "attemptsUsed"), Some("0"));
     assert!(attr(&items, "verifiedAt").is_some() && attr(&items, "lastFourVerifiedAt").is_some());
     assert_eq!(attr(&items, "contactId"), Some(c.call.contact_id.as_str()));
-    assert!(!items.contains_key("OTP"), "the code hash is gone once verified");
+    assert!(
+        !items.contains_key("OTP"),
+        "the code hash is gone once verified"
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_last_four_then_the_right_one_verifies_with_the_attempt_counted() {
     let c = created().await;
-    let (ending, caller) = answer_call(&c, &[Some("1111"), Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
+    let (ending, caller) =
+        answer_call(&c, &[Some("1111"), Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
     assert_eq!(ending, Ending::Disconnected);
-    assert!(caller.heard().contains("do not match our records. You have 2 attempts left"), "{}", caller.heard());
+    assert!(
+        caller
+            .heard()
+            .contains("do not match our records. You have 2 attempts left"),
+        "{}",
+        caller.heard()
+    );
     let items = items(&c).await;
     assert_eq!(attr(&items, "status"), Some("verified"));
     assert_eq!(attr(&items, "attemptsUsed"), Some("1"));
@@ -137,10 +178,20 @@ async fn a_wrong_last_four_then_the_right_one_verifies_with_the_attempt_counted(
 #[tokio::test]
 async fn silence_is_a_timeout_that_counts_as_an_attempt() {
     let c = created().await;
-    let (_, caller) = answer_call(&c, &[Some(""), Some(RIGHT_LAST_FOUR), Some(""), Some(&c.code)]).await;
+    let (_, caller) = answer_call(
+        &c,
+        &[Some(""), Some(RIGHT_LAST_FOUR), Some(""), Some(&c.code)],
+    )
+    .await;
     let heard = caller.heard();
-    assert!(heard.contains("did not receive any digits. You have 2 attempts left"), "{heard}");
-    assert!(heard.contains("did not receive a code. You have 1 attempts left"), "{heard}");
+    assert!(
+        heard.contains("did not receive any digits. You have 2 attempts left"),
+        "{heard}"
+    );
+    assert!(
+        heard.contains("did not receive a code. You have 1 attempts left"),
+        "{heard}"
+    );
     let items = items(&c).await;
     assert_eq!(attr(&items, "status"), Some("verified"));
     assert_eq!(attr(&items, "attemptsUsed"), Some("2"));
@@ -150,10 +201,22 @@ async fn silence_is_a_timeout_that_counts_as_an_attempt() {
 async fn wrong_codes_until_the_limit_fail_the_request() {
     let c = created().await;
     let wrong = wrong_code(&c.code);
-    let (ending, caller) =
-        answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&wrong), Some(&wrong), Some(&wrong)]).await;
+    let (ending, caller) = answer_call(
+        &c,
+        &[
+            Some(RIGHT_LAST_FOUR),
+            Some(&wrong),
+            Some(&wrong),
+            Some(&wrong),
+        ],
+    )
+    .await;
     assert_eq!(ending, Ending::Disconnected);
-    assert!(caller.heard().contains("too many incorrect attempts"), "{}", caller.heard());
+    assert!(
+        caller.heard().contains("too many incorrect attempts"),
+        "{}",
+        caller.heard()
+    );
     let after = items(&c).await;
     assert_eq!(attr(&after, "status"), Some("failed"));
     assert_eq!(attr(&after, "attemptsUsed"), Some("3"));
@@ -171,8 +234,17 @@ async fn wrong_codes_until_the_limit_fail_the_request() {
 async fn an_expired_code_expires_the_request() {
     let c = created().await;
     let verifier = verifier().await;
-    let expires: u64 = items(&c).await["OTP"]["expiresAt"].as_n().unwrap().parse().unwrap();
-    let ok = verify(&verifier, event(&c.call, "last4", RIGHT_LAST_FOUR), expires - 1).await;
+    let expires: u64 = items(&c).await["OTP"]["expiresAt"]
+        .as_n()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let ok = verify(
+        &verifier,
+        event(&c.call, "last4", RIGHT_LAST_FOUR),
+        expires - 1,
+    )
+    .await;
     assert_eq!(result(&ok), ("ok", "3"));
     let late = verify(&verifier, event(&c.call, "code", &c.code), expires).await;
     assert_eq!(result(&late), ("expired", "3"));
@@ -200,13 +272,22 @@ async fn events_for_unknown_or_another_tenants_requests_are_refused_and_change_n
     let before = items(&c).await;
 
     let mut foreign = c.call.clone();
-    foreign.attributes.insert("tenantId".into(), other.tenant.as_str().into());
+    foreign
+        .attributes
+        .insert("tenantId".into(), other.tenant.as_str().into());
     let mut unknown = c.call.clone();
-    unknown.attributes.insert("requestId".into(), ekyc::domain::RequestId::generate().to_string());
+    unknown.attributes.insert(
+        "requestId".into(),
+        ekyc::domain::RequestId::generate().to_string(),
+    );
     let mut missing = c.call.clone();
     missing.attributes.clear();
     for call in [&foreign, &unknown, &missing] {
-        for (step, digits) in [("last4", RIGHT_LAST_FOUR), ("code", c.code.as_str()), ("last4", "0000")] {
+        for (step, digits) in [
+            ("last4", RIGHT_LAST_FOUR),
+            ("code", c.code.as_str()),
+            ("last4", "0000"),
+        ] {
             let response = verify(&verifier, event(call, step, digits), ekyc::unix_now()).await;
             assert_eq!(response["result"], "error");
         }
@@ -232,8 +313,17 @@ async fn a_replayed_success_changes_nothing() {
     answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
     let after = items(&c).await;
     let verifier = verifier().await;
-    for (step, digits) in [("code", c.code.as_str()), ("last4", RIGHT_LAST_FOUR), ("code", "000000")] {
-        let replay = verify(&verifier, event(&c.call, step, digits), ekyc::unix_now() + 5).await;
+    for (step, digits) in [
+        ("code", c.code.as_str()),
+        ("last4", RIGHT_LAST_FOUR),
+        ("code", "000000"),
+    ] {
+        let replay = verify(
+            &verifier,
+            event(&c.call, step, digits),
+            ekyc::unix_now() + 5,
+        )
+        .await;
         assert_eq!(replay["result"], "ok");
     }
     assert_eq!(items(&c).await, after);
@@ -243,7 +333,12 @@ async fn a_replayed_success_changes_nothing() {
 async fn racing_wrong_answers_spend_each_attempt_exactly_once() {
     let c = created().await;
     let verifier = verifier().await;
-    let ok = verify(&verifier, event(&c.call, "last4", RIGHT_LAST_FOUR), ekyc::unix_now()).await;
+    let ok = verify(
+        &verifier,
+        event(&c.call, "last4", RIGHT_LAST_FOUR),
+        ekyc::unix_now(),
+    )
+    .await;
     assert_eq!(ok["result"], "ok");
     let wrong = wrong_code(&c.code);
     let responses = join_all(
@@ -254,8 +349,16 @@ async fn racing_wrong_answers_spend_each_attempt_exactly_once() {
     results.sort();
     let retries = results.iter().filter(|r| r.0 == "retry").count();
     assert_eq!(retries, 2, "{results:?}");
-    assert!(results.contains(&("retry", "2")) && results.contains(&("retry", "1")), "{results:?}");
-    assert!(results.iter().all(|r| *r == ("retry", "2") || *r == ("retry", "1") || *r == ("failed", "0")), "{results:?}");
+    assert!(
+        results.contains(&("retry", "2")) && results.contains(&("retry", "1")),
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| *r == ("retry", "2") || *r == ("retry", "1") || *r == ("failed", "0")),
+        "{results:?}"
+    );
     let items = items(&c).await;
     assert_eq!(attr(&items, "status"), Some("failed"));
     assert_eq!(attr(&items, "attemptsUsed"), Some("3"));
@@ -265,11 +368,21 @@ async fn racing_wrong_answers_spend_each_attempt_exactly_once() {
 async fn the_right_code_racing_wrong_ones_never_verifies_a_failed_request() {
     let c = created().await;
     let verifier = verifier().await;
-    verify(&verifier, event(&c.call, "last4", RIGHT_LAST_FOUR), ekyc::unix_now()).await;
+    verify(
+        &verifier,
+        event(&c.call, "last4", RIGHT_LAST_FOUR),
+        ekyc::unix_now(),
+    )
+    .await;
     let wrong = wrong_code(&c.code);
     let mut digits: Vec<&str> = vec![&wrong; 6];
     digits.insert(3, &c.code);
-    let responses = join_all(digits.iter().map(|d| verify(&verifier, event(&c.call, "code", d), ekyc::unix_now()))).await;
+    let responses = join_all(
+        digits
+            .iter()
+            .map(|d| verify(&verifier, event(&c.call, "code", d), ekyc::unix_now())),
+    )
+    .await;
     let status = attr(&items(&c).await, "status").unwrap().to_owned();
     let verified = responses.iter().filter(|r| r["result"] == "ok").count();
     let failed = responses.iter().filter(|r| r["result"] == "failed").count();
@@ -284,9 +397,13 @@ async fn the_right_code_racing_wrong_ones_never_verifies_a_failed_request() {
 async fn the_sample_connect_events_reach_the_verifier() {
     let c = created().await;
     let verifier = verifier().await;
-    for (file, step) in [("connect-last4.json", "last4"), ("connect-code.json", "code")] {
+    for (file, step) in [
+        ("connect-last4.json", "last4"),
+        ("connect-code.json", "code"),
+    ] {
         let path = format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR"));
-        let mut event: ConnectEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut event: ConnectEvent =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         assert_eq!(event.details.parameters["step"], step);
         // As shipped they name no stored request: refused.
         let unknown = verify(&verifier, event.clone(), ekyc::unix_now()).await;
@@ -294,7 +411,10 @@ async fn the_sample_connect_events_reach_the_verifier() {
         // Pointed at a real request they drive it.
         event.details.contact_data.attributes = c.call.attributes.clone();
         if step == "code" {
-            event.details.parameters.insert("digits".into(), c.code.clone());
+            event
+                .details
+                .parameters
+                .insert("digits".into(), c.code.clone());
         }
         let answered = verify(&verifier, event, ekyc::unix_now()).await;
         assert_eq!(answered["result"], "ok", "{file}");

@@ -1,0 +1,240 @@
+//! `GET /api/requests` and `GET /api/requests/{id}`: the published retrieval shape, joined
+//! with the document records.
+
+use std::collections::HashMap;
+
+use lambda_http::http::StatusCode;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::errors::{json_response, ApiError};
+use super::Handled;
+use crate::app::App;
+use crate::domain::{
+    DocumentId, DocumentIdentification, IdInformation, RequestId, RequestStatus, TenantId,
+};
+use crate::ports::{AcceptedFilter, ApiStore, ServiceError, StoredRequest};
+
+pub const DEFAULT_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = 1000;
+
+/// One element of `requests`: the published fields first, then ours.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestView<'a> {
+    id: String,
+    email: &'a str,
+    phone_number: &'a str,
+    is_validated: bool,
+    is_accepted: bool,
+    id_front_image: Option<&'a str>,
+    id_back_image: Option<&'a str>,
+    id_side_image: Option<&'a str>,
+    face_image: Option<&'a str>,
+    face_match: Option<f64>,
+    id_information: &'a IdInformation,
+    status: &'static str,
+    document_identification_id: &'a str,
+    attempts_used: u32,
+    max_attempts: u32,
+    created_at: String,
+    verified_at: Option<String>,
+    accepted_at: Option<String>,
+    failed_at: Option<String>,
+    expired_at: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Requests<'a> {
+    requests: Vec<RequestView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+fn timestamp(unix: u64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix as i64)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+static NO_INFORMATION: IdInformation = IdInformation {
+    document_number: None,
+    first_name: None,
+    middle_name: None,
+    last_name: None,
+    full_name: None,
+    age: None,
+    dob: None,
+    dob_day: None,
+    dob_month: None,
+    dob_year: None,
+    expiry: None,
+    expiry_day: None,
+    expiry_month: None,
+    expiry_year: None,
+    days_to_expiry: None,
+    issued: None,
+    issued_day: None,
+    issued_month: None,
+    issued_year: None,
+    days_from_issue: None,
+    address1: None,
+    document_type: None,
+    document_side: None,
+    issue_authority: None,
+    issuer_org_full: None,
+    issuer_org_iso2: None,
+    issuer_org_iso3: None,
+    nationality_full: None,
+    nationality_iso2: None,
+    nationality_iso3: None,
+    internal_id: None,
+};
+
+fn view<'a>(
+    r: &'a StoredRequest,
+    document: Option<&'a DocumentIdentification>,
+    now: u64,
+) -> RequestView<'a> {
+    // A pending request whose code ran out can no longer be verified: it reads as expired
+    // (a hung-up call ends this way); the stored status follows at its next event.
+    let lapsed = r.status == RequestStatus::Pending && now >= r.otp_expires_at;
+    let (status, expired_at) = if lapsed {
+        (RequestStatus::Expired, Some(r.otp_expires_at))
+    } else {
+        (r.status, r.expired_at)
+    };
+    RequestView {
+        id: r.id.to_string(),
+        email: &r.email,
+        phone_number: &r.phone_number,
+        is_validated: status.is_validated(),
+        is_accepted: status.is_accepted(),
+        id_front_image: document.and_then(|d| d.id_front_image.as_deref()),
+        id_back_image: document.and_then(|d| d.id_back_image.as_deref()),
+        id_side_image: document.and_then(|d| d.id_side_image.as_deref()),
+        face_image: document.and_then(|d| d.face_image.as_deref()),
+        face_match: document.and_then(|d| d.face_match),
+        id_information: document.map_or(&NO_INFORMATION, |d| &d.id_information),
+        status: status.as_str(),
+        document_identification_id: r.document_id.as_str(),
+        attempts_used: r.attempts_used,
+        max_attempts: r.max_attempts,
+        created_at: timestamp(r.created_at),
+        verified_at: r.verified_at.map(timestamp),
+        accepted_at: r.accepted_at.map(timestamp),
+        failed_at: r.failed_at.map(timestamp),
+        expired_at: expired_at.map(timestamp),
+    }
+}
+
+fn internal(err: ServiceError) -> ApiError {
+    tracing::error!(error = %err, "reading requests failed");
+    ApiError::Internal
+}
+
+async fn respond<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    stored: &[StoredRequest],
+    next_token: Option<String>,
+) -> Handled {
+    let ids: Vec<DocumentId> = stored.iter().map(|r| r.document_id.clone()).collect();
+    let documents: HashMap<DocumentId, DocumentIdentification> =
+        store.get_documents(tenant, &ids).await.map_err(internal)?;
+    let now = crate::unix_now();
+    let body = Requests {
+        requests: stored
+            .iter()
+            .map(|r| view(r, documents.get(&r.document_id), now))
+            .collect(),
+        next_token,
+    };
+    Ok((json_response(StatusCode::OK, &body), "listed"))
+}
+
+pub(super) async fn get_one<S: ApiStore, M, D>(
+    app: &App<S, M, D>,
+    tenant: &TenantId,
+    raw_id: &str,
+) -> Handled {
+    let not_found = || ApiError::RequestNotFound;
+    let id = RequestId::parse(raw_id).map_err(|_| not_found())?;
+    let request = app
+        .store
+        .get_request(tenant, &id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(not_found)?;
+    respond(&app.store, tenant, std::slice::from_ref(&request), None).await
+}
+
+struct ListQuery {
+    filter: AcceptedFilter,
+    limit: u32,
+    next_token: Option<String>,
+}
+
+fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
+    let mut parsed = ListQuery {
+        filter: AcceptedFilter::All,
+        limit: DEFAULT_LIMIT,
+        next_token: None,
+    };
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "accepted" => {
+                parsed.filter = match value.as_ref() {
+                    "true" => AcceptedFilter::Accepted,
+                    "false" => AcceptedFilter::NotAccepted,
+                    _ => {
+                        return Err(ApiError::BadRequest(
+                            "accepted must be true or false".into(),
+                        ))
+                    }
+                }
+            }
+            "limit" => {
+                parsed.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=MAX_LIMIT).contains(l))
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(format!(
+                            "limit must be a whole number from 1 to {MAX_LIMIT}"
+                        ))
+                    })?
+            }
+            "nextToken" => parsed.next_token = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    Ok(parsed)
+}
+
+pub(super) async fn list<S: ApiStore, M, D>(
+    app: &App<S, M, D>,
+    tenant: &TenantId,
+    query: &str,
+) -> Handled {
+    let query = parse_query(query)?;
+    let start = match &query.next_token {
+        None => None,
+        Some(token) => Some(app.page_tokens.open(token, tenant, query.filter).ok_or_else(|| {
+            ApiError::BadRequest("nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter".into())
+        })?),
+    };
+    let page = app
+        .store
+        .list_requests(tenant, query.filter, query.limit, start)
+        .await
+        .map_err(internal)?;
+    let next_token = page
+        .next
+        .as_ref()
+        .map(|c| app.page_tokens.issue(tenant, query.filter, c));
+    respond(&app.store, tenant, &page.requests, next_token).await
+}
