@@ -3,6 +3,8 @@
 //! A test binary of its own: a thread-scoped subscriber does not reliably see events from
 //! callsites that other tests in the same process already registered without one.
 
+#[path = "integration/contract.rs"]
+mod contract;
 #[path = "integration/support.rs"]
 #[allow(dead_code)]
 mod support;
@@ -10,7 +12,6 @@ mod support;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use ekyc::http::handle;
 use serde_json::Value;
 
 use support::*;

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use ekyc::domain::{Email, PhoneNumber, RequestId};
-use ekyc::http::handle;
 use ekyc::ports::RequestStore;
 use futures::future::join_all;
 use serde_json::json;

@@ -2,7 +2,9 @@
 //! stand-ins (wiremock in-process, or the recording server of `scripts/connect_sim.py`).
 //! `make test` starts the stack and sets the environment; see `support.rs`.
 
+mod contract;
 mod create;
+mod lifecycle;
 mod flow;
 mod support;
 mod verify;

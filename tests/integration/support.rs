@@ -336,3 +336,12 @@ pub async fn stored_requests(tenant: &TenantId) -> usize {
         .requests
         .len()
 }
+
+/// The API handler, with every response checked against openapi.yaml.
+pub async fn handle(app: &TestApp, request: Request) -> Response<Body> {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let response = ekyc::http::handle(app, request).await;
+    crate::contract::check(&method, &path, response.status().as_u16(), &text(&response));
+    response
+}

@@ -6,7 +6,6 @@ use std::collections::{HashMap, VecDeque};
 use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 use ekyc::adapters::dynamodb::DynamoStore;
 use ekyc::call_simulator::{connect_event, play, Call, Caller, Ending};
-use ekyc::http::handle as api;
 use ekyc::verifier::{handle as verify, Verifier};
 use futures::future::join_all;
 use serde_json::Value;
@@ -29,7 +28,7 @@ async fn created() -> Created {
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
     let (email, phone) = unique_contact();
-    let response = api(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
+    let response = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(response.status(), 201, "{}", text(&response));
     let id = body_json(&response)["id"].as_str().unwrap().to_owned();
     let code = code_in(&sent_mail_to(&email).await[0]);
