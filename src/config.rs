@@ -7,26 +7,87 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::domain::{OtpHasher, OtpPolicy};
+use crate::domain::{OtpHasher, OtpPolicy, MIN_SECRET_LEN};
 use crate::http::page_token::PageTokens;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
 
+/// Where the server secret (OTP HMAC key, page-token key) comes from.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `OTP_SECRET`: the value itself (local runs and tests).
+    Value(String),
+    /// `OTP_SECRET_ARN`: a Secrets Manager secret, read once at init (AWS).
+    SecretsManager(String),
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Value(_) => f.write_str("SecretSource::Value(<secret>)"),
+            SecretSource::SecretsManager(arn) => write!(f, "SecretSource::SecretsManager({arn})"),
+        }
+    }
+}
+
+impl SecretSource {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match (env.optional("OTP_SECRET"), env.optional("OTP_SECRET_ARN")) {
+            (Some(value), _) if value.len() < MIN_SECRET_LEN => Err(ConfigError(format!(
+                "OTP_SECRET must be at least {MIN_SECRET_LEN} bytes"
+            ))),
+            (Some(value), _) => Ok(SecretSource::Value(value)),
+            (None, Some(arn)) => Ok(SecretSource::SecretsManager(arn)),
+            (None, None) => Err(ConfigError(
+                "OTP_SECRET or OTP_SECRET_ARN is required".into(),
+            )),
+        }
+    }
+
+    /// The secret, fetched from Secrets Manager when that is its source.
+    pub async fn resolve(&self, sdk: &aws_config::SdkConfig) -> Result<Keys, ConfigError> {
+        let secret = match self {
+            SecretSource::Value(value) => value.clone(),
+            SecretSource::SecretsManager(arn) => {
+                let client = aws_sdk_secretsmanager::Client::new(sdk);
+                crate::adapters::secrets::fetch(&client, arn)
+                    .await
+                    .map_err(|e| ConfigError(format!("OTP_SECRET_ARN: {e}")))?
+            }
+        };
+        Keys::from_secret(secret.as_bytes())
+    }
+}
+
+/// The keys derived from the server secret.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub otp_hasher: OtpHasher,
+    pub page_tokens: PageTokens,
+}
+
+impl Keys {
+    pub fn from_secret(secret: &[u8]) -> Result<Self, ConfigError> {
+        Ok(Self {
+            otp_hasher: OtpHasher::new(secret).map_err(|e| ConfigError(e.to_string()))?,
+            page_tokens: PageTokens::new(secret),
+        })
+    }
+}
+
 /// Configuration of the API function.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     /// `TABLE_NAME`
     pub table_name: String,
-    /// `OTP_SECRET`: at least 32 bytes; the key of the OTP HMAC.
-    pub otp_hasher: OtpHasher,
+    /// `OTP_SECRET` or `OTP_SECRET_ARN`.
+    pub secret: SecretSource,
     /// `OTP_TTL_SECONDS` (default 600) and `OTP_MAX_ATTEMPTS` (default 3).
     pub otp_policy: OtpPolicy,
     /// `API_KEY_CACHE_SECONDS` (default 60; 0 disables the cache).
     pub api_key_cache_ttl: Duration,
-    /// Signs `nextToken`s, with a key derived from `OTP_SECRET`.
-    pub page_tokens: PageTokens,
     /// `CLEAR_TIME_BUDGET_SECONDS` (default 20, at most 25): how long one clear call works.
     pub clear_budget: Duration,
     /// `SES_FROM_ADDRESS`: the verified sender identity.
@@ -68,44 +129,49 @@ impl Env {
             .ok_or_else(|| ConfigError(format!("{name} is required")))
     }
 
-    fn number(&self, name: &str, default: u64) -> Result<u64, ConfigError> {
-        match self.optional(name) {
-            None => Ok(default),
+    fn number(
+        &self,
+        name: &str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
+        let value = match self.optional(name) {
+            None => default,
             Some(v) => v
                 .parse()
-                .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}"))),
+                .map_err(|_| ConfigError(format!("{name} must be a whole number, got {v:?}")))?,
+        };
+        if !range.contains(&value) {
+            return Err(ConfigError(format!(
+                "{name} must be from {} to {}, got {value}",
+                range.start(),
+                range.end()
+            )));
         }
+        Ok(value)
     }
 }
 
 impl ApiConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let otp_hasher = otp_hasher(env)?;
-        let page_tokens = PageTokens::new(env.required("OTP_SECRET")?.as_bytes());
-        let clear_budget = env.number("CLEAR_TIME_BUDGET_SECONDS", 20)?;
-        if !(1..=25).contains(&clear_budget) {
-            return Err(ConfigError(
-                "CLEAR_TIME_BUDGET_SECONDS must be from 1 to 25 (API Gateway answers 504 after 29 s)"
-                    .into(),
-            ));
-        }
-        let ttl = env.number("OTP_TTL_SECONDS", 600)?;
-        let max_attempts = env.number("OTP_MAX_ATTEMPTS", 3)?;
-        if ttl == 0 || max_attempts == 0 || max_attempts > 10 {
-            return Err(ConfigError(
-                "OTP_TTL_SECONDS must be positive and OTP_MAX_ATTEMPTS between 1 and 10".into(),
-            ));
-        }
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
-            otp_hasher,
+            secret: SecretSource::from_env(env)?,
             otp_policy: OtpPolicy {
-                ttl: Duration::from_secs(ttl),
-                max_attempts: max_attempts as u32,
+                ttl: Duration::from_secs(env.number("OTP_TTL_SECONDS", 600, 60..=86_400)?),
+                max_attempts: env.number("OTP_MAX_ATTEMPTS", 3, 1..=10)? as u32,
             },
-            api_key_cache_ttl: Duration::from_secs(env.number("API_KEY_CACHE_SECONDS", 60)?),
-            page_tokens,
-            clear_budget: Duration::from_secs(clear_budget),
+            api_key_cache_ttl: Duration::from_secs(env.number(
+                "API_KEY_CACHE_SECONDS",
+                60,
+                0..=3600,
+            )?),
+            // API Gateway answers 504 after 29 s.
+            clear_budget: Duration::from_secs(env.number(
+                "CLEAR_TIME_BUDGET_SECONDS",
+                20,
+                1..=25,
+            )?),
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
             connect_instance_id: env.required("CONNECT_INSTANCE_ID")?,
@@ -120,20 +186,15 @@ impl ApiConfig {
 pub struct VerifierConfig {
     /// `TABLE_NAME`
     pub table_name: String,
-    /// `OTP_SECRET`: the same secret as the API function's.
-    pub otp_hasher: OtpHasher,
-}
-
-fn otp_hasher(env: &Env) -> Result<OtpHasher, ConfigError> {
-    let secret = env.required("OTP_SECRET")?;
-    OtpHasher::new(secret.as_bytes()).map_err(|e| ConfigError(format!("OTP_SECRET: {e}")))
+    /// `OTP_SECRET` or `OTP_SECRET_ARN`: the same secret as the API function's.
+    pub secret: SecretSource,
 }
 
 impl VerifierConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
-            otp_hasher: otp_hasher(env)?,
+            secret: SecretSource::from_env(env)?,
         })
     }
 }
@@ -151,12 +212,22 @@ mod tests {
         ("CONNECT_SOURCE_PHONE_NUMBER", "+14155550100"),
     ];
 
+    fn with(name: &str, value: &'static str) -> Env {
+        Env::from_pairs(
+            FULL.into_iter()
+                .filter(|(k, _)| *k != name)
+                .chain([(name, value)]),
+        )
+    }
+
     #[test]
     fn defaults_apply() {
         let config = ApiConfig::from_env(&Env::from_pairs(FULL)).unwrap();
         assert_eq!(config.otp_policy, OtpPolicy::default());
         assert_eq!(config.api_key_cache_ttl, Duration::from_secs(60));
+        assert_eq!(config.clear_budget, Duration::from_secs(20));
         assert_eq!(config.ses_configuration_set, None);
+        assert!(matches!(config.secret, SecretSource::Value(_)));
     }
 
     #[test]
@@ -169,22 +240,42 @@ mod tests {
     }
 
     #[test]
+    fn the_secret_may_come_from_secrets_manager() {
+        let env = Env::from_pairs(
+            FULL.into_iter()
+                .filter(|(k, _)| *k != "OTP_SECRET")
+                .chain([(
+                    "OTP_SECRET_ARN",
+                    "arn:aws:secretsmanager:us-east-1:1:secret:otp",
+                )]),
+        );
+        let config = VerifierConfig::from_env(&env).unwrap();
+        assert_eq!(
+            config.secret,
+            SecretSource::SecretsManager("arn:aws:secretsmanager:us-east-1:1:secret:otp".into())
+        );
+        assert!(
+            !format!("{:?}", ApiConfig::from_env(&Env::from_pairs(FULL)).unwrap())
+                .contains("0123456789abcdef")
+        );
+    }
+
+    #[test]
     fn malformed_values_are_refused() {
         for (name, value) in [
             ("OTP_SECRET", "short"),
             ("OTP_TTL_SECONDS", "ten"),
             ("OTP_TTL_SECONDS", "0"),
             ("OTP_MAX_ATTEMPTS", "0"),
+            ("OTP_MAX_ATTEMPTS", "11"),
             ("API_KEY_CACHE_SECONDS", "-1"),
             ("CLEAR_TIME_BUDGET_SECONDS", "0"),
             ("CLEAR_TIME_BUDGET_SECONDS", "60"),
         ] {
-            let env = Env::from_pairs(
-                FULL.into_iter()
-                    .filter(|(k, _)| *k != name)
-                    .chain([(name, value)]),
+            assert!(
+                ApiConfig::from_env(&with(name, value)).is_err(),
+                "{name}={value}"
             );
-            assert!(ApiConfig::from_env(&env).is_err(), "{name}={value}");
         }
     }
 }

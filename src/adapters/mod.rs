@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod dynamodb;
+pub mod secrets;
 pub mod ses;
 
 // The SDK crates share one smithy runtime; its error types are re-exported by each.

@@ -59,7 +59,7 @@ enum Command {
     },
     /// Answer the verification call of a request from this terminal (local runs): plays the
     /// contact flow from infra/ and invokes the real verifier handler with Connect events.
-    /// Needs OTP_SECRET, as the verifier does.
+    /// Needs OTP_SECRET (or OTP_SECRET_ARN), as the verifier does.
     Call {
         #[arg(long)]
         tenant: String,
@@ -199,6 +199,12 @@ async fn call(
     flow: PathBuf,
 ) -> Result<(), String> {
     let config = VerifierConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
+    let sdk = aws_config::load_from_env().await;
+    let keys = config
+        .secret
+        .resolve(&sdk)
+        .await
+        .map_err(|e| e.to_string())?;
     let flow: serde_json::Value = std::fs::read_to_string(&flow)
         .map_err(|e| format!("reading {}: {e}", flow.display()))
         .and_then(|text| {
@@ -248,7 +254,7 @@ async fn call(
     );
     let verifier = Verifier {
         store,
-        hasher: config.otp_hasher,
+        hasher: keys.otp_hasher,
     };
     let ending = play(&flow, &call, &mut Terminal, |event| {
         ekyc::verifier::handle(&verifier, event, ekyc::unix_now())

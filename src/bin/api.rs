@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = ApiConfig::from_env(&Env::from_process())?;
     let sdk = aws_config::load_from_env().await;
+    let keys = config.secret.resolve(&sdk).await?;
     let app = App {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),
         mailer: SesMailer::new(
@@ -29,10 +30,10 @@ async fn main() -> Result<(), Error> {
         ),
         auth: ApiKeyCache::new(config.api_key_cache_ttl),
         otp: OtpSettings {
-            hasher: config.otp_hasher,
+            hasher: keys.otp_hasher,
             policy: config.otp_policy,
         },
-        page_tokens: config.page_tokens,
+        page_tokens: keys.page_tokens,
         clear_budget: config.clear_budget,
     };
     let app = &app;

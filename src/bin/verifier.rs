@@ -12,9 +12,10 @@ async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = VerifierConfig::from_env(&Env::from_process())?;
     let sdk = aws_config::load_from_env().await;
+    let keys = config.secret.resolve(&sdk).await?;
     let verifier = Verifier {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),
-        hasher: config.otp_hasher,
+        hasher: keys.otp_hasher,
     };
     let verifier = &verifier;
     lambda_runtime::run(service_fn(

@@ -13,7 +13,7 @@ pub use api_key::{ApiKey, ApiKeyHash};
 pub use document::{DocumentIdentification, IdInformation, StoredDocument};
 pub use email::Email;
 pub use ids::{DocumentId, RequestId, TenantId};
-pub use otp::{Otp, OtpHash, OtpHasher, OtpPolicy};
+pub use otp::{Otp, OtpHash, OtpHasher, OtpPolicy, MIN_SECRET_LEN};
 pub use phone::PhoneNumber;
 pub use request::{NewKycRequest, RequestStatus, Transition, TransitionError};
 

@@ -19,19 +19,30 @@ fn spec() -> &'static Value {
 }
 
 fn template_for(path: &str) -> Option<&'static str> {
-    spec()["paths"].as_object().unwrap().keys().find_map(|template| {
-        let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
-        let fits = t.len() == p.len()
-            && t.iter().zip(&p).all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()));
-        fits.then_some(template.as_str())
-    })
+    spec()["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find_map(|template| {
+            let (t, p): (Vec<&str>, Vec<&str>) =
+                (template.split('/').collect(), path.split('/').collect());
+            let fits = t.len() == p.len()
+                && t.iter()
+                    .zip(&p)
+                    .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()));
+            fits.then_some(template.as_str())
+        })
 }
 
 fn resolve(value: &Value) -> &Value {
     match value["$ref"].as_str() {
         Some(reference) => {
             let pointer = reference.trim_start_matches('#');
-            resolve(spec().pointer(pointer).unwrap_or_else(|| panic!("dangling {reference}")))
+            resolve(
+                spec()
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("dangling {reference}")),
+            )
         }
         None => value,
     }
@@ -57,7 +68,8 @@ fn validator(key: String, schema: &Value) -> &'static Validator {
 /// Panics unless `status` and `body` are what openapi.yaml documents for `method path`.
 pub fn check(method: &str, path: &str, status: u16, body: &str) {
     let path = path.trim_end_matches('/');
-    let body: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {path}: body is not JSON ({e}): {body}"));
+    let body: Value = serde_json::from_str(body)
+        .unwrap_or_else(|e| panic!("{method} {path}: body is not JSON ({e}): {body}"));
     let operation = template_for(path).and_then(|t| {
         let op = &spec()["paths"][t][method.to_lowercase()];
         (!op.is_null()).then_some((t, op))
@@ -72,12 +84,28 @@ pub fn check(method: &str, path: &str, status: u16, body: &str) {
         }
         None => {
             // No such operation: only the key check's and the router's own errors come back.
-            let expected = if template_for(path).is_some() { 405 } else { 404 };
-            assert!(status == expected || status == 401, "{method} {path} answered {status}: {body}");
-            ("router error".to_owned(), &spec()["components"]["schemas"]["Error"])
+            let expected = if template_for(path).is_some() {
+                405
+            } else {
+                404
+            };
+            assert!(
+                status == expected || status == 401,
+                "{method} {path} answered {status}: {body}"
+            );
+            (
+                "router error".to_owned(),
+                &spec()["components"]["schemas"]["Error"],
+            )
         }
     };
     let validator = validator(key.clone(), schema);
-    let errors: Vec<String> = validator.iter_errors(&body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{key}: the body breaks openapi.yaml: {errors:?}\n{body}");
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{key}: the body breaks openapi.yaml: {errors:?}\n{body}"
+    );
 }

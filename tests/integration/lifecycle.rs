@@ -13,7 +13,13 @@ use serde_json::{json, Value};
 use crate::support::*;
 
 fn with_body(method: &str, path: &str, key: &str, body: &Value) -> lambda_http::Request {
-    request(method, path, Some(key), Some("application/json"), &body.to_string())
+    request(
+        method,
+        path,
+        Some(key),
+        Some("application/json"),
+        &body.to_string(),
+    )
 }
 
 fn get(path: &str, key: &str) -> lambda_http::Request {
@@ -25,24 +31,40 @@ async fn create(app: &TestApp, t: &Tenant) -> (String, String, String) {
     let (email, phone) = unique_contact();
     let response = handle(app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(response.status(), 201, "{}", text(&response));
-    (body_json(&response)["id"].as_str().unwrap().to_owned(), email, phone)
+    (
+        body_json(&response)["id"].as_str().unwrap().to_owned(),
+        email,
+        phone,
+    )
 }
 
 /// Answers the call for `id` rightly, so the request is verified.
 async fn verify_by_call(t: &Tenant, id: &str, email: &str) {
     let code = code_in(&sent_mail_to(email).await[0]);
-    let verifier = Verifier { store: store().await, hasher: hasher() };
+    let verifier = Verifier {
+        store: store().await,
+        hasher: hasher(),
+    };
     let call = Call {
         contact_id: format!("contact-{id}"),
-        attributes: HashMap::from([("requestId".into(), id.into()), ("tenantId".into(), t.tenant.to_string())]),
+        attributes: HashMap::from([
+            ("requestId".into(), id.into()),
+            ("tenantId".into(), t.tenant.to_string()),
+        ]),
         customer_number: "+14155550123".into(),
         system_number: SOURCE_NUMBER.into(),
         instance_arn: "arn:aws:connect:us-east-1:000000000000:instance/i".into(),
     };
     for (step, digits) in [("last4", "6789"), ("code", code.as_str())] {
-        let params = HashMap::from([("step".to_owned(), step.to_owned()), ("digits".to_owned(), digits.to_owned())]);
+        let params = HashMap::from([
+            ("step".to_owned(), step.to_owned()),
+            ("digits".to_owned(), digits.to_owned()),
+        ]);
         let event = serde_json::from_value(connect_event(&call, params)).unwrap();
-        assert_eq!(verify(&verifier, event, ekyc::unix_now()).await["result"], "ok");
+        assert_eq!(
+            verify(&verifier, event, ekyc::unix_now()).await["result"],
+            "ok"
+        );
     }
 }
 
@@ -73,7 +95,13 @@ async fn insert(t: &Tenant, n: u32) -> Vec<(String, String, String)> {
         for result in join_all(batch.iter().map(|r| store.create_request(r))).await {
             result.unwrap();
         }
-        made.extend(batch.iter().map(|r| (r.id.to_string(), r.email.as_str().to_owned(), r.phone.e164().to_owned())));
+        made.extend(batch.iter().map(|r| {
+            (
+                r.id.to_string(),
+                r.email.as_str().to_owned(),
+                r.phone.e164().to_owned(),
+            )
+        }));
     }
     made
 }
@@ -91,7 +119,12 @@ async fn holders(t: &Tenant, email: &str, phone: &str) -> (Option<String>, Optio
 }
 
 fn ids(body: &Value) -> Vec<String> {
-    body["requests"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -103,17 +136,32 @@ async fn accepting_needs_a_validated_request_and_happens_once() {
 
     let accept = || with_body("PUT", "/api/accept", &t.key, &json!({"id": id}));
     let not_yet = handle(&app, accept()).await;
-    assert_eq!((not_yet.status().as_u16(), text(&not_yet)), (400, r#"{"message": "Kyc request not accepted"}"#.into()));
+    assert_eq!(
+        (not_yet.status().as_u16(), text(&not_yet)),
+        (400, r#"{"message": "Kyc request not accepted"}"#.into())
+    );
 
     verify_by_call(&t, &id, &email).await;
     let accepted = handle(&app, accept()).await;
-    assert_eq!((accepted.status().as_u16(), text(&accepted)), (200, r#"{"message": "Kyc request accepted"}"#.into()));
+    assert_eq!(
+        (accepted.status().as_u16(), text(&accepted)),
+        (200, r#"{"message": "Kyc request accepted"}"#.into())
+    );
     let again = handle(&app, accept()).await;
-    assert_eq!((again.status().as_u16(), text(&again)), (400, r#"{"message": "Kyc request not accepted"}"#.into()));
+    assert_eq!(
+        (again.status().as_u16(), text(&again)),
+        (400, r#"{"message": "Kyc request not accepted"}"#.into())
+    );
 
     let one = body_json(&handle(&app, get(&format!("/api/requests/{id}"), &t.key)).await);
     let request = &one["requests"][0];
-    assert_eq!((request["isValidated"].as_bool(), request["isAccepted"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            request["isValidated"].as_bool(),
+            request["isAccepted"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     assert_eq!(request["status"], "accepted");
     assert!(request["acceptedAt"].is_string() && request["verifiedAt"].is_string());
 }
@@ -127,18 +175,45 @@ async fn accept_refuses_unknown_foreign_and_malformed_requests() {
     let (id, email, _) = create(&app, &t).await;
     verify_by_call(&t, &id, &email).await;
 
-    for body in [json!({"id": RequestId::generate().to_string()}), json!({"id": "not-an-id"}), json!({"id": id})] {
-        let key = if body["id"] == id.as_str() { &other.key } else { &t.key };
+    for body in [
+        json!({"id": RequestId::generate().to_string()}),
+        json!({"id": "not-an-id"}),
+        json!({"id": id}),
+    ] {
+        let key = if body["id"] == id.as_str() {
+            &other.key
+        } else {
+            &t.key
+        };
         let response = handle(&app, with_body("PUT", "/api/accept", key, &body)).await;
-        assert_eq!((response.status().as_u16(), text(&response)), (400, r#"{"message": "Kyc request not accepted"}"#.into()));
+        assert_eq!(
+            (response.status().as_u16(), text(&response)),
+            (400, r#"{"message": "Kyc request not accepted"}"#.into())
+        );
     }
-    for (body, content_type, status) in [("{", Some("application/json"), 400), ("{}", Some("application/json"), 400), (r#"{"id": 5}"#, Some("application/json"), 400), ("{}", Some("text/plain"), 415)] {
-        let response = handle(&app, request("PUT", "/api/accept", Some(&t.key), content_type, body)).await;
+    for (body, content_type, status) in [
+        ("{", Some("application/json"), 400),
+        ("{}", Some("application/json"), 400),
+        (r#"{"id": 5}"#, Some("application/json"), 400),
+        ("{}", Some("text/plain"), 415),
+    ] {
+        let response = handle(
+            &app,
+            request("PUT", "/api/accept", Some(&t.key), content_type, body),
+        )
+        .await;
         assert_eq!(response.status(), status, "{body}");
         assert!(body_json(&response)["error"].is_string());
     }
-    let response = handle(&app, with_body("PUT", "/api/accept", "ekyc_wrong", &json!({"id": id}))).await;
-    assert_eq!((response.status().as_u16(), text(&response)), (401, r#"{"error": "invalid api key"}"#.into()));
+    let response = handle(
+        &app,
+        with_body("PUT", "/api/accept", "ekyc_wrong", &json!({"id": id})),
+    )
+    .await;
+    assert_eq!(
+        (response.status().as_u16(), text(&response)),
+        (401, r#"{"error": "invalid api key"}"#.into())
+    );
     // The foreign accept changed nothing.
     let one = body_json(&handle(&app, get(&format!("/api/requests/{id}"), &t.key)).await);
     assert_eq!(one["requests"][0]["status"], "verified");
@@ -152,11 +227,18 @@ async fn retrieval_returns_the_published_shape_filtered_by_accepted() {
     let (accepted_id, accepted_email, _) = create(&app, &t).await;
     let (open_id, open_email, open_phone) = create(&app, &t).await;
     verify_by_call(&t, &accepted_id, &accepted_email).await;
-    let response = handle(&app, with_body("PUT", "/api/accept", &t.key, &json!({"id": accepted_id}))).await;
+    let response = handle(
+        &app,
+        with_body("PUT", "/api/accept", &t.key, &json!({"id": accepted_id})),
+    )
+    .await;
     assert_eq!(response.status(), 200);
 
     let all = body_json(&handle(&app, get("/api/requests", &t.key)).await);
-    assert_eq!(ids(&all).into_iter().collect::<HashSet<_>>(), HashSet::from([accepted_id.clone(), open_id.clone()]));
+    assert_eq!(
+        ids(&all).into_iter().collect::<HashSet<_>>(),
+        HashSet::from([accepted_id.clone(), open_id.clone()])
+    );
     assert!(all.get("nextToken").is_none());
     let yes = body_json(&handle(&app, get("/api/requests?accepted=true", &t.key)).await);
     assert_eq!(ids(&yes), [accepted_id.clone()]);
@@ -165,22 +247,43 @@ async fn retrieval_returns_the_published_shape_filtered_by_accepted() {
 
     let open = &no["requests"][0];
     let published = [
-        "id", "email", "phoneNumber", "isValidated", "isAccepted", "idFrontImage", "idBackImage",
-        "idSideImage", "faceImage", "faceMatch", "idInformation",
+        "id",
+        "email",
+        "phoneNumber",
+        "isValidated",
+        "isAccepted",
+        "idFrontImage",
+        "idBackImage",
+        "idSideImage",
+        "faceImage",
+        "faceMatch",
+        "idInformation",
     ];
     for field in published {
         assert!(open.get(field).is_some(), "missing {field}");
     }
     assert_eq!(open["email"], open_email.as_str());
     assert_eq!(open["phoneNumber"], open_phone.as_str());
-    assert_eq!((open["isValidated"].as_bool(), open["isAccepted"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(
+        (open["isValidated"].as_bool(), open["isAccepted"].as_bool()),
+        (Some(false), Some(false))
+    );
     assert_eq!(open["status"], "pending");
-    assert_eq!(open["idFrontImage"], "s3://ekyc-demo-captures/jane/front.jpg");
+    assert_eq!(
+        open["idFrontImage"],
+        "s3://ekyc-demo-captures/jane/front.jpg"
+    );
     assert_eq!(open["idSideImage"], Value::Null);
     assert_eq!(open["faceMatch"], 0.97);
-    assert_eq!(open["idInformation"], serde_json::to_value(&sample_document().id_information).unwrap());
+    assert_eq!(
+        open["idInformation"],
+        serde_json::to_value(&sample_document().id_information).unwrap()
+    );
     let raw = text(&handle(&app, get("/api/requests", &t.key)).await);
-    assert!(!raw.contains("otp") && !raw.contains("Hash"), "no OTP data in responses: {raw}");
+    assert!(
+        !raw.contains("otp") && !raw.contains("Hash"),
+        "no OTP data in responses: {raw}"
+    );
 }
 
 #[tokio::test]
@@ -204,7 +307,10 @@ async fn retrieving_one_request_and_refusing_others() {
         assert!(body_json(&response)["error"].is_string());
     }
     let wrong_key = handle(&app, get(&format!("/api/requests/{id}"), "ekyc_wrong")).await;
-    assert_eq!((wrong_key.status().as_u16(), text(&wrong_key)), (401, r#"{"error": "invalid api key"}"#.into()));
+    assert_eq!(
+        (wrong_key.status().as_u16(), text(&wrong_key)),
+        (401, r#"{"error": "invalid api key"}"#.into())
+    );
     let other_list = body_json(&handle(&app, get("/api/requests", &other.key)).await);
     assert!(ids(&other_list).is_empty(), "another tenant sees nothing");
 }
@@ -223,7 +329,13 @@ async fn bad_list_parameters_are_400() {
     ] {
         let response = handle(&app, get(&format!("/api/requests?{query}"), &t.key)).await;
         assert_eq!(response.status(), 400, "{query}");
-        assert!(body_json(&response)["error"].as_str().unwrap().contains(mentions), "{query}");
+        assert!(
+            body_json(&response)["error"]
+                .as_str()
+                .unwrap()
+                .contains(mentions),
+            "{query}"
+        );
     }
 }
 
@@ -235,16 +347,49 @@ async fn deleting_frees_the_email_and_phone_for_a_new_request() {
     let app = Tenant::app(&connect).await;
     let (id, email, phone) = create(&app, &t).await;
 
-    let foreign = handle(&app, with_body("DELETE", "/api/delete-request", &other.key, &json!({"id": id}))).await;
+    let foreign = handle(
+        &app,
+        with_body(
+            "DELETE",
+            "/api/delete-request",
+            &other.key,
+            &json!({"id": id}),
+        ),
+    )
+    .await;
     assert_eq!(foreign.status(), 404);
-    let deleted = handle(&app, with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id}))).await;
-    assert_eq!((deleted.status().as_u16(), text(&deleted)), (200, r#"{"message": "KYC request deleted!"}"#.into()));
-    assert!(request_items(&t.tenant, &id).await.is_empty(), "request and OTP gone");
+    let deleted = handle(
+        &app,
+        with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id})),
+    )
+    .await;
+    assert_eq!(
+        (deleted.status().as_u16(), text(&deleted)),
+        (200, r#"{"message": "KYC request deleted!"}"#.into())
+    );
+    assert!(
+        request_items(&t.tenant, &id).await.is_empty(),
+        "request and OTP gone"
+    );
     assert_eq!(holders(&t, &email, &phone).await, (None, None));
-    let again = handle(&app, with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id}))).await;
+    let again = handle(
+        &app,
+        with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id})),
+    )
+    .await;
     assert_eq!(again.status(), 404);
     for body in ["{", r#"{"id": 1}"#, "{}"] {
-        let response = handle(&app, request("DELETE", "/api/delete-request", Some(&t.key), Some("application/json"), body)).await;
+        let response = handle(
+            &app,
+            request(
+                "DELETE",
+                "/api/delete-request",
+                Some(&t.key),
+                Some("application/json"),
+                body,
+            ),
+        )
+        .await;
         assert_eq!(response.status(), 400, "{body}");
     }
 
@@ -261,18 +406,37 @@ async fn clearing_45_requests_empties_the_list_and_frees_every_email_and_phone()
     let app = Tenant::app(&connect).await;
     let made = insert(&t, 45).await;
 
-    let response = handle(&app, request("DELETE", "/api/clear-requests", Some(&t.key), None, "")).await;
+    let response = handle(
+        &app,
+        request("DELETE", "/api/clear-requests", Some(&t.key), None, ""),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let body = body_json(&response);
-    assert_eq!((body["deleted"].as_u64(), body["remaining"].as_u64()), (Some(45), Some(0)));
-    assert!(ids(&body_json(&handle(&app, get("/api/requests", &t.key)).await)).is_empty());
+    assert_eq!(
+        (body["deleted"].as_u64(), body["remaining"].as_u64()),
+        (Some(45), Some(0))
+    );
+    assert!(ids(&body_json(
+        &handle(&app, get("/api/requests", &t.key)).await
+    ))
+    .is_empty());
     for (_, email, phone) in &made {
         assert_eq!(holders(&t, email, phone).await, (None, None));
     }
     // Another tenant's requests are untouched.
     assert_eq!(stored_requests(&other.tenant).await, kept.len());
-    let again = body_json(&handle(&app, request("DELETE", "/api/clear-requests", Some(&t.key), None, "")).await);
-    assert_eq!((again["deleted"].as_u64(), again["remaining"].as_u64()), (Some(0), Some(0)));
+    let again = body_json(
+        &handle(
+            &app,
+            request("DELETE", "/api/clear-requests", Some(&t.key), None, ""),
+        )
+        .await,
+    );
+    assert_eq!(
+        (again["deleted"].as_u64(), again["remaining"].as_u64()),
+        (Some(0), Some(0))
+    );
     let (id, email, phone) = &made[0];
     let recreated = handle(&app, post_create(&t.key, &t.create_body(email, phone))).await;
     assert_eq!(recreated.status(), 201, "{id}: {}", text(&recreated));
@@ -286,8 +450,17 @@ async fn a_clear_out_of_time_reports_what_remains_and_resumes_leaving_only_whole
     app.clear_budget = Duration::ZERO; // one index page per call
     let made = insert(&t, 150).await;
 
-    let first = body_json(&handle(&app, request("DELETE", "/api/clear-requests", Some(&t.key), None, "")).await);
-    assert_eq!((first["deleted"].as_u64(), first["remaining"].as_u64()), (Some(100), Some(50)));
+    let first = body_json(
+        &handle(
+            &app,
+            request("DELETE", "/api/clear-requests", Some(&t.key), None, ""),
+        )
+        .await,
+    );
+    assert_eq!(
+        (first["deleted"].as_u64(), first["remaining"].as_u64()),
+        (Some(100), Some(50))
+    );
     assert!(first["message"].as_str().unwrap().contains("call again"));
     // Every request is either whole (request + both reservations) or wholly gone.
     let remaining: HashSet<String> = {
@@ -310,13 +483,25 @@ async fn a_clear_out_of_time_reports_what_remains_and_resumes_leaving_only_whole
     for (id, email, phone) in &made {
         let (e, p) = holders(&t, email, phone).await;
         if remaining.contains(id) {
-            assert_eq!((e.as_deref(), p.as_deref()), (Some(id.as_str()), Some(id.as_str())));
+            assert_eq!(
+                (e.as_deref(), p.as_deref()),
+                (Some(id.as_str()), Some(id.as_str()))
+            );
         } else {
             assert_eq!((e, p), (None, None), "{id} left a reservation");
         }
     }
-    let second = body_json(&handle(&app, request("DELETE", "/api/clear-requests", Some(&t.key), None, "")).await);
-    assert_eq!((second["deleted"].as_u64(), second["remaining"].as_u64()), (Some(50), Some(0)));
+    let second = body_json(
+        &handle(
+            &app,
+            request("DELETE", "/api/clear-requests", Some(&t.key), None, ""),
+        )
+        .await,
+    );
+    assert_eq!(
+        (second["deleted"].as_u64(), second["remaining"].as_u64()),
+        (Some(50), Some(0))
+    );
     assert_eq!(stored_requests(&t.tenant).await, 0);
 }
 
@@ -333,7 +518,10 @@ async fn pages_of_100_over_250_requests_return_each_exactly_once() {
         let mut token: Option<String> = None;
         loop {
             let path = match &token {
-                Some(tk) => format!("/api/requests?limit=100{filter}&nextToken={}", urlencode(tk)),
+                Some(tk) => format!(
+                    "/api/requests?limit=100{filter}&nextToken={}",
+                    urlencode(tk)
+                ),
                 None => format!("/api/requests?limit=100{filter}"),
             };
             let response = handle(&app, get(&path, &t.key)).await;
@@ -354,7 +542,8 @@ async fn pages_of_100_over_250_requests_return_each_exactly_once() {
         let expected: HashSet<&String> = made.iter().map(|(id, _, _)| id).collect();
         assert_eq!(unique, expected);
     }
-    let accepted = body_json(&handle(&app, get("/api/requests?accepted=true&limit=100", &t.key)).await);
+    let accepted =
+        body_json(&handle(&app, get("/api/requests?accepted=true&limit=100", &t.key)).await);
     assert!(ids(&accepted).is_empty());
 }
 
@@ -380,14 +569,30 @@ async fn a_forged_or_foreign_next_token_is_refused() {
     let tampered = format!("{}.{tag}", String::from_utf8(flipped).unwrap());
     for (key, query) in [
         (&b.key, format!("limit=1&nextToken={}", urlencode(&token))),
-        (&a.key, format!("limit=1&accepted=false&nextToken={}", urlencode(&token))),
-        (&a.key, format!("limit=1&nextToken={}", urlencode(&tampered))),
+        (
+            &a.key,
+            format!("limit=1&accepted=false&nextToken={}", urlencode(&token)),
+        ),
+        (
+            &a.key,
+            format!("limit=1&nextToken={}", urlencode(&tampered)),
+        ),
     ] {
         let response = handle(&app, get(&format!("/api/requests?{query}"), key)).await;
         assert_eq!(response.status(), 400, "{query}");
-        assert!(body_json(&response)["error"].as_str().unwrap().contains("nextToken"));
+        assert!(body_json(&response)["error"]
+            .as_str()
+            .unwrap()
+            .contains("nextToken"));
     }
-    let ok = handle(&app, get(&format!("/api/requests?limit=1&nextToken={}", urlencode(&token)), &a.key)).await;
+    let ok = handle(
+        &app,
+        get(
+            &format!("/api/requests?limit=1&nextToken={}", urlencode(&token)),
+            &a.key,
+        ),
+    )
+    .await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -400,11 +605,21 @@ async fn accept_racing_delete_leaves_one_consistent_outcome() {
         let (id, email, phone) = create(&app, &t).await;
         verify_by_call(&t, &id, &email).await;
         let (accepted, deleted) = tokio::join!(
-            handle(&app, with_body("PUT", "/api/accept", &t.key, &json!({"id": id}))),
-            handle(&app, with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id}))),
+            handle(
+                &app,
+                with_body("PUT", "/api/accept", &t.key, &json!({"id": id}))
+            ),
+            handle(
+                &app,
+                with_body("DELETE", "/api/delete-request", &t.key, &json!({"id": id}))
+            ),
         );
         assert_eq!(deleted.status(), 200, "{}", text(&deleted));
-        assert!(matches!(accepted.status().as_u16(), 200 | 400), "{}", text(&accepted));
+        assert!(
+            matches!(accepted.status().as_u16(), 200 | 400),
+            "{}",
+            text(&accepted)
+        );
         // Whatever the order, the request is gone whole: no item resurrected by the accept.
         assert!(request_items(&t.tenant, &id).await.is_empty());
         assert_eq!(holders(&t, &email, &phone).await, (None, None));

@@ -4,7 +4,7 @@
 
 mod contract;
 mod create;
-mod lifecycle;
 mod flow;
+mod lifecycle;
 mod support;
 mod verify;

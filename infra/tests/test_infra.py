@@ -1,0 +1,309 @@
+"""The SAM template and the Terraform module stay in step with each other and with the code.
+
+Both templates are parsed (SAM with a CloudFormation-tag-aware YAML loader, Terraform with
+python-hcl2) and compared on: the resources they create, each function's environment
+variables and IAM actions, the routes, the contact flow, and the function and table settings.
+"What the code needs" is read from the code itself: the environment variables `src/config.rs`
+reads, the AWS SDK operations `src/adapters/` calls, the routes `src/http/mod.rs` serves.
+"""
+import json
+import pathlib
+import re
+
+import hcl2
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAM = ROOT / "infra/sam/template.yaml"
+TF = ROOT / "infra/terraform"
+FLOW = ROOT / "infra/connect/verification-flow.json"
+
+
+class CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    name = suffix if suffix in ("Ref", "Condition") else "Fn::" + suffix
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def sam():
+    return yaml.load(SAM.read_text(), Loader=CfnLoader)
+
+
+def _body(block):
+    """python-hcl2 wraps every attribute value in a one-element list and gives blocks as lists
+    of dicts: unwrap the attributes, keep the blocks."""
+    return {k: _value(v) for k, v in block.items() if not k.startswith("__")}
+
+
+def _value(v):
+    if isinstance(v, list) and v and all(isinstance(e, dict) for e in v):
+        return [_body(e) for e in v]
+    if isinstance(v, list) and len(v) == 1:
+        return v[0]
+    return v
+
+
+@pytest.fixture(scope="module")
+def tf():
+    merged = {"resource": {}, "data": {}, "variable": {}, "locals": {}, "output": {}}
+    for path in sorted(TF.glob("*.tf")):
+        with path.open() as f:
+            doc = hcl2.load(f)
+        for section in ("resource", "data"):
+            for block in doc.get(section, []):
+                for kind, named in block.items():
+                    merged[section].setdefault(kind, {}).update(
+                        {name: _body(b) for name, b in named.items()}
+                    )
+        for section in ("variable", "output"):
+            for block in doc.get(section, []):
+                merged[section].update({name: _body(b) for name, b in block.items()})
+        for block in doc.get("locals", []):
+            merged["locals"].update(_body(block))
+    return merged
+
+
+def sam_resources(sam, kind):
+    return {name: r for name, r in sam["Resources"].items() if r["Type"] == kind}
+
+
+def tf_resources(tf, kind):
+    return tf["resource"].get(kind, {})
+
+
+def unquote(value):
+    return value.strip('"') if isinstance(value, str) else value
+
+
+# ------------------------------------------------------------------ what the code needs
+
+def code_env(section):
+    """The variables a config section (`impl ApiConfig` / `impl VerifierConfig`) reads."""
+    text = (ROOT / "src/config.rs").read_text()
+    block = re.search(r"impl " + section + r" \{(.*?)\n\}", text, re.S).group(1)
+    names = set(re.findall(r'env\.(?:required|optional|number)\("([A-Z_]+)"', block))
+    if "SecretSource::from_env" in block:
+        # Deployed functions read the secret from Secrets Manager; OTP_SECRET is for local runs.
+        names.add("OTP_SECRET_ARN")
+    return names
+
+
+# SDK operation -> IAM actions it needs. Admin-tool-only operations map to nothing here.
+OPERATION_ACTIONS = {
+    "get_item": {"dynamodb:GetItem"},
+    "query": {"dynamodb:Query"},
+    "batch_get_item": {"dynamodb:BatchGetItem"},
+    "update_item": {"dynamodb:UpdateItem"},
+    "transact_write_items": {
+        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
+    },
+    "send_email": {"ses:SendEmail"},
+    "start_outbound_voice_contact": {"connect:StartOutboundVoiceContact"},
+    "get_secret_value": {"secretsmanager:GetSecretValue"},
+    # The admin CLI's (operators' credentials, not the functions'):
+    "put_item": set(),
+    "create_table": set(),
+    "update_time_to_live": set(),
+}
+
+
+def code_operations():
+    ops = set()
+    for path in (ROOT / "src/adapters").glob("*.rs"):
+        ops |= set(re.findall(r"\bclient\s*\.\s*([a-z_]+)\(\)", path.read_text()))
+    return ops
+
+
+def code_actions():
+    ops = code_operations()
+    unknown = ops - OPERATION_ACTIONS.keys()
+    assert not unknown, f"map these SDK operations to IAM actions: {unknown}"
+    return set().union(*(OPERATION_ACTIONS[op] for op in ops))
+
+
+def code_routes():
+    text = (ROOT / "src/http/mod.rs").read_text()
+    return {(m, p) for p, m in re.findall(r'\("(/api/[^"]*)", Method::([A-Z]+), Route::', text)}
+
+
+# ------------------------------------------------------------------ helpers over templates
+
+def sam_function(sam, logical):
+    return sam["Resources"][logical]["Properties"]
+
+
+def sam_env(sam, logical):
+    return set(sam_function(sam, logical)["Environment"]["Variables"])
+
+
+def tf_env(tf, name):
+    fn = tf_resources(tf, "aws_lambda_function")[name]
+    return set(fn["environment"][0]["variables"][0])
+
+
+def sam_statements(sam, logical):
+    return [s for p in sam_function(sam, logical)["Policies"] for s in p["Statement"]]
+
+
+def tf_statements(tf, name):
+    doc = tf["data"]["aws_iam_policy_document"][name]
+    return doc["statement"]
+
+
+def actions_of(statements):
+    out = set()
+    for s in statements:
+        acts = s.get("Action", s.get("actions"))
+        out |= set(acts if isinstance(acts, list) else [acts])
+    return {a for a in out if not a.startswith("logs:")}
+
+
+FUNCTIONS = [("ApiFunction", "api", "ApiConfig"), ("VerifierFunction", "verifier", "VerifierConfig")]
+
+
+# ------------------------------------------------------------------ tests
+
+@pytest.mark.parametrize("sam_name,tf_name,config", FUNCTIONS)
+def test_each_function_gets_exactly_the_variables_the_code_reads(sam, tf, sam_name, tf_name, config):
+    needed = code_env(config) - {"OTP_SECRET"}
+    assert sam_env(sam, sam_name) == needed
+    assert tf_env(tf, tf_name) == needed
+
+
+@pytest.mark.parametrize("sam_name,tf_name,config", FUNCTIONS)
+def test_each_function_gets_the_same_actions_in_both(sam, tf, sam_name, tf_name, config):
+    assert actions_of(sam_statements(sam, sam_name)) == actions_of(tf_statements(tf, tf_name))
+
+
+def test_the_roles_together_grant_exactly_what_the_code_calls(sam, tf):
+    granted = set()
+    for sam_name, _, _ in FUNCTIONS:
+        granted |= actions_of(sam_statements(sam, sam_name))
+    assert granted == code_actions()
+
+
+def test_the_verifier_may_not_send_mail_place_calls_or_create(sam):
+    actions = actions_of(sam_statements(sam, "VerifierFunction"))
+    assert not {a for a in actions if a.startswith(("ses:", "connect:"))}
+    assert "dynamodb:PutItem" not in actions
+
+
+def test_no_statement_grants_every_resource(sam, tf):
+    for sam_name, tf_name, _ in FUNCTIONS:
+        for s in sam_statements(sam, sam_name):
+            resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+            assert "*" not in resources, s
+        for s in tf_statements(tf, tf_name):
+            assert "*" not in s["resources"], s
+
+
+def test_both_create_the_same_resources(sam, tf):
+    pairs = {
+        "AWS::DynamoDB::Table": "aws_dynamodb_table",
+        "AWS::SecretsManager::Secret": "aws_secretsmanager_secret",
+        "AWS::SES::ConfigurationSet": "aws_sesv2_configuration_set",
+        "AWS::SES::EmailIdentity": "aws_sesv2_email_identity",
+        "AWS::Connect::Instance": "aws_connect_instance",
+        "AWS::Connect::PhoneNumber": "aws_connect_phone_number",
+        "AWS::Connect::ContactFlow": "aws_connect_contact_flow",
+        "AWS::Connect::IntegrationAssociation": "aws_connect_lambda_function_association",
+        "AWS::Logs::LogGroup": "aws_cloudwatch_log_group",
+        "AWS::Serverless::HttpApi": "aws_apigatewayv2_api",
+        "AWS::Serverless::Function": "aws_lambda_function",
+    }
+    for sam_kind, tf_kind in pairs.items():
+        assert len(sam_resources(sam, sam_kind)) == len(tf_resources(tf, tf_kind)), sam_kind
+        assert sam_resources(sam, sam_kind), sam_kind
+    sam_kinds = {r["Type"] for r in sam["Resources"].values()}
+    assert sam_kinds - set(pairs) == {"AWS::Lambda::Permission"}
+
+
+def test_routes_match_the_code_and_the_openapi_file(sam, tf):
+    sam_routes = {
+        (e["Properties"]["Method"], e["Properties"]["Path"])
+        for e in sam_function(sam, "ApiFunction")["Events"].values()
+    }
+    tf_routes = {tuple(r.split(" ", 1)) for r in tf["locals"]["routes"][0].values()}
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    spec_routes = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
+    assert sam_routes == tf_routes == code_routes() == spec_routes
+
+
+def test_the_deployed_flow_is_the_flow_in_infra_connect(sam, tf):
+    content = sam_resources(sam, "AWS::Connect::ContactFlow")["VerificationFlow"]["Properties"]["Content"]
+    template, variables = content["Fn::Sub"]
+    assert json.loads(template) == json.loads(FLOW.read_text())
+    assert set(variables) == {"VerifierFunctionArn"}
+    assert variables["VerifierFunctionArn"] == {"Fn::GetAtt": "VerifierFunction.Arn"}
+    tf_flow = tf_resources(tf, "aws_connect_contact_flow")["verification"]["content"]
+    assert "../connect/verification-flow.json" in tf_flow and "VerifierFunctionArn" in tf_flow
+    assert "${VerifierFunctionArn}" in FLOW.read_text()
+
+
+def test_functions_run_rust_on_arm64_within_their_callers_limits(sam, tf):
+    globals_ = sam["Globals"]["Function"]
+    assert (globals_["Runtime"], globals_["Architectures"], globals_["Handler"]) == ("provided.al2023", ["arm64"], "bootstrap")
+    for fn in tf_resources(tf, "aws_lambda_function").values():
+        assert (fn["runtime"], fn["architectures"], fn["handler"]) == ("provided.al2023", ["arm64"], "bootstrap")
+    # Connect waits at most 8 s for a Lambda; API Gateway HTTP APIs at most 30 s.
+    assert sam_function(sam, "VerifierFunction")["Timeout"] <= 8
+    assert tf_resources(tf, "aws_lambda_function")["verifier"]["timeout"] <= 8
+    assert sam_function(sam, "ApiFunction")["Timeout"] <= 29
+    assert tf_resources(tf, "aws_lambda_function")["api"]["timeout"] <= 29
+    for group in list(sam_resources(sam, "AWS::Logs::LogGroup").values()):
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    for group in tf_resources(tf, "aws_cloudwatch_log_group").values():
+        assert "var.log_retention_days" in group["retention_in_days"]
+
+
+def test_the_table_matches_the_adapter(sam, tf):
+    adapter = (ROOT / "src/adapters/dynamodb.rs").read_text()
+    ttl = re.search(r'pub const TTL_ATTRIBUTE: &str = "([a-z]+)";', adapter).group(1)
+    gsi = re.search(r'pub const GSI1: &str = "([a-z0-9]+)";', adapter).group(1)
+    table = sam_resources(sam, "AWS::DynamoDB::Table")["Table"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == [gsi]
+    t = tf_resources(tf, "aws_dynamodb_table")["this"]
+    assert (t["billing_mode"], t["hash_key"], t["range_key"]) == ("PAY_PER_REQUEST", "pk", "sk")
+    assert t["ttl"][0]["attribute_name"] == ttl and t["ttl"][0]["enabled"] is True
+    assert t["point_in_time_recovery"][0]["enabled"] is True
+    assert t["server_side_encryption"][0]["enabled"] is True
+    assert t["global_secondary_index"][0]["name"] == gsi
+    assert "var.table_deletion_protection" in t["deletion_protection_enabled"]
+
+
+def test_throttling_and_access_logs_are_set_and_parameterised(sam, tf):
+    api = sam_resources(sam, "AWS::Serverless::HttpApi")["HttpApi"]["Properties"]
+    assert api["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"},
+    }
+    assert api["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": "AccessLogGroup.Arn"}
+    stage = tf_resources(tf, "aws_apigatewayv2_stage")["default"]
+    settings = stage["default_route_settings"][0]
+    assert "var.throttling_rate_limit" in settings["throttling_rate_limit"]
+    assert "var.throttling_burst_limit" in settings["throttling_burst_limit"]
+    assert stage["access_log_settings"]
+
+
+def test_outputs_name_the_api_url_table_and_flow(sam, tf):
+    assert {"ApiUrl", "TableName", "ContactFlowId"} <= set(sam["Outputs"])
+    assert {"api_url", "table_name", "contact_flow_id"} <= set(tf["output"])
