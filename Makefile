@@ -21,6 +21,10 @@ package:
 call:
 	bash scripts/call.sh
 
+# Latency and throughput figures against the local stack (release build).
+bench:
+	bash scripts/bench.sh
+
 tools:
 	bash scripts/tools.sh
 

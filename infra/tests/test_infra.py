@@ -95,7 +95,7 @@ def code_env(section):
     """The variables a config section (`impl ApiConfig` / `impl VerifierConfig`) reads."""
     text = (ROOT / "src/config.rs").read_text()
     block = re.search(r"impl " + section + r" \{(.*?)\n\}", text, re.S).group(1)
-    names = set(re.findall(r'env\.(?:required|optional|number)\("([A-Z_]+)"', block))
+    names = set(re.findall(r'env\.(?:required|optional|number)\(\s*"([A-Z_]+)"', block))
     if "SecretSource::from_env" in block:
         # Deployed functions read the secret from Secrets Manager; OTP_SECRET is for local runs.
         names.add("OTP_SECRET_ARN")
