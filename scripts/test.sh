@@ -9,8 +9,8 @@ export DDB_PORT=${TEST_DDB_PORT:-18000} MOTO_PORT=${TEST_MOTO_PORT:-15000} CONNE
 . scripts/local-env.sh
 export TABLE_NAME=ekyc-test
 
-cargo build --quiet --all-targets
+cargo build --quiet --lib --bins --tests
 trap 'bash scripts/stack.sh stop test' EXIT
 bash scripts/stack.sh start test
 ./target/debug/admin create-table
-cargo test --all-targets -- --test-threads "${TEST_THREADS:-8}"
+cargo test --lib --bins --tests -- --test-threads "${TEST_THREADS:-8}"
