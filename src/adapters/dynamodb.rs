@@ -29,8 +29,8 @@ use crate::domain::{
     RequestStatus, TenantId, Transition,
 };
 use crate::ports::{
-    AcceptedFilter, ApiKeyRecord, ApiKeyStore, ClearOutcome, CreateError, Page, PageCursor,
-    RequestLifecycle, RequestStore, ServiceError, StoredRequest, TransitionDetails,
+    AcceptedFilter, ApiKeyRecord, ApiKeyStore, ClearOutcome, Page, PageCursor, RequestLifecycle,
+    RequestStore, ServiceError, ServiceErrorKind, StoredRequest, SubmitError, TransitionDetails,
     VerificationRecord, VerificationStore,
 };
 
@@ -108,7 +108,11 @@ fn item(
 }
 
 fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> ServiceError {
-    ServiceError::new(SERVICE, format!("building a request: {err}"))
+    ServiceError::new(
+        SERVICE,
+        ServiceErrorKind::Rejected,
+        format!("building a request: {err}"),
+    )
 }
 
 fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
@@ -124,7 +128,11 @@ fn get_n<T: std::str::FromStr>(item: &HashMap<String, AttributeValue>, name: &st
 }
 
 fn corrupt(what: &str) -> ServiceError {
-    ServiceError::new(SERVICE, format!("stored item is malformed: {what}"))
+    ServiceError::new(
+        SERVICE,
+        ServiceErrorKind::InvalidResponse,
+        format!("stored item is malformed: {what}"),
+    )
 }
 
 /// The attribute recording when a request entered `status`.
@@ -515,8 +523,14 @@ impl DynamoStore {
         document: &DocumentIdentification,
         created_at: u64,
     ) -> Result<(), ServiceError> {
-        let mut fields: HashMap<String, AttributeValue> = serde_dynamo::to_item(document)
-            .map_err(|e| ServiceError::new(SERVICE, format!("encoding a document: {e}")))?;
+        let mut fields: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(document).map_err(|e| {
+                ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::InvalidResponse,
+                    format!("encoding a document: {e}"),
+                )
+            })?;
         fields.extend(item(
             keys::document(tenant, id),
             vec![
@@ -558,9 +572,13 @@ impl DynamoStore {
         for bookkeeping in ["pk", "sk", "type", "documentId", "tenantId", "createdAt"] {
             fields.remove(bookkeeping);
         }
-        serde_dynamo::from_item(fields)
-            .map(Some)
-            .map_err(|e| ServiceError::new(SERVICE, format!("decoding a document: {e}")))
+        serde_dynamo::from_item(fields).map(Some).map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::InvalidResponse,
+                format!("decoding a document: {e}"),
+            )
+        })
     }
 
     /// The raw items stored under a request's partition (request and OTP), for the tests and
@@ -657,11 +675,21 @@ impl ApiKeyStore for DynamoStore {
             return Ok(None);
         };
         let field = |name: &str| {
-            get_s(&item, name)
-                .ok_or_else(|| ServiceError::new(SERVICE, format!("API key item without {name}")))
+            get_s(&item, name).ok_or_else(|| {
+                ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::InvalidResponse,
+                    format!("API key item without {name}"),
+                )
+            })
         };
-        let tenant = TenantId::parse(field("tenantId")?)
-            .map_err(|e| ServiceError::new(SERVICE, format!("API key item: {e}")))?;
+        let tenant = TenantId::parse(field("tenantId")?).map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::InvalidResponse,
+                format!("API key item: {e}"),
+            )
+        })?;
         Ok(Some(ApiKeyRecord {
             hash: ApiKeyHash::from_stored(field("keyHash")?.to_owned()),
             tenant,
@@ -821,7 +849,11 @@ impl RequestLifecycle for DynamoStore {
                         item.remove(bookkeeping);
                     }
                     let document = serde_dynamo::from_item(item).map_err(|e| {
-                        ServiceError::new(SERVICE, format!("decoding a document: {e}"))
+                        ServiceError::new(
+                            SERVICE,
+                            ServiceErrorKind::InvalidResponse,
+                            format!("decoding a document: {e}"),
+                        )
                     })?;
                     found.insert(id, document);
                 }
@@ -917,7 +949,7 @@ impl RequestLifecycle for DynamoStore {
 
 /// What a cancelled create transaction means, from its per-item reasons.
 enum Cancelled {
-    Refused(CreateError),
+    Refused(SubmitError),
     Conflict,
 }
 
@@ -925,10 +957,10 @@ fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
     let code = |i: usize| codes.get(i).copied().flatten().unwrap_or("None");
     let failed = |i: usize| code(i) == "ConditionalCheckFailed";
     if failed(CREATE_DOCUMENT) {
-        return Cancelled::Refused(CreateError::DocumentNotFound);
+        return Cancelled::Refused(SubmitError::DocumentNotFound);
     }
     if failed(CREATE_EMAIL) || failed(CREATE_PHONE) {
-        return Cancelled::Refused(CreateError::Taken {
+        return Cancelled::Refused(SubmitError::Taken {
             email: failed(CREATE_EMAIL),
             phone: failed(CREATE_PHONE),
         });
@@ -937,14 +969,15 @@ fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
         return Cancelled::Conflict;
     }
     let summary: Vec<&str> = (0..codes.len()).map(code).collect();
-    Cancelled::Refused(CreateError::Service(ServiceError::new(
+    Cancelled::Refused(SubmitError::Store(ServiceError::new(
         SERVICE,
+        ServiceErrorKind::Rejected,
         format!("create transaction cancelled: {summary:?}"),
     )))
 }
 
 impl RequestStore for DynamoStore {
-    async fn create_request(&self, request: &NewKycRequest) -> Result<(), CreateError> {
+    async fn create_request(&self, request: &NewKycRequest) -> Result<(), SubmitError> {
         let items = self.create_items(request)?;
         let mut attempt = 0;
         loop {
@@ -983,6 +1016,7 @@ impl RequestStore for DynamoStore {
                 Cancelled::Conflict => {
                     return Err(ServiceError::new(
                         SERVICE,
+                        ServiceErrorKind::Conflict,
                         "create transaction kept conflicting with concurrent writes",
                     )
                     .into())
@@ -1143,7 +1177,7 @@ impl VerificationStore for DynamoStore {
 mod tests {
     use super::*;
 
-    fn refused(codes: &[Option<&str>]) -> CreateError {
+    fn refused(codes: &[Option<&str>]) -> SubmitError {
         match classify_cancellation(codes) {
             Cancelled::Refused(e) => e,
             Cancelled::Conflict => panic!("expected a refusal for {codes:?}"),
@@ -1158,11 +1192,11 @@ mod tests {
     fn a_missing_document_is_reported_first() {
         assert_eq!(
             refused(&[CCF, OK, OK, OK, OK]),
-            CreateError::DocumentNotFound
+            SubmitError::DocumentNotFound
         );
         assert_eq!(
             refused(&[CCF, OK, OK, CCF, CCF]),
-            CreateError::DocumentNotFound
+            SubmitError::DocumentNotFound
         );
     }
 
@@ -1170,21 +1204,21 @@ mod tests {
     fn taken_reservations_name_their_fields() {
         assert_eq!(
             refused(&[OK, OK, OK, CCF, OK]),
-            CreateError::Taken {
+            SubmitError::Taken {
                 email: true,
                 phone: false
             }
         );
         assert_eq!(
             refused(&[OK, OK, OK, OK, CCF]),
-            CreateError::Taken {
+            SubmitError::Taken {
                 email: false,
                 phone: true
             }
         );
         assert_eq!(
             refused(&[OK, OK, OK, CCF, CCF]),
-            CreateError::Taken {
+            SubmitError::Taken {
                 email: true,
                 phone: true
             }
@@ -1199,7 +1233,7 @@ mod tests {
         ));
         assert!(matches!(
             refused(&[OK, Some("ThrottlingError"), OK, OK, OK]),
-            CreateError::Service(_)
+            SubmitError::Store(_)
         ));
     }
 }

@@ -3,13 +3,24 @@
 
 pub mod connect;
 pub mod dynamodb;
+pub mod memory;
 pub mod secrets;
 pub mod ses;
+
+/// The AWS set of adapters: what the API function runs with in Lambda and in the
+/// integration tests.
+pub struct Aws;
+
+impl crate::ports::Ports for Aws {
+    type Store = dynamodb::DynamoStore;
+    type Mailer = ses::SesMailer;
+    type Dialer = connect::ConnectDialer;
+}
 
 // The SDK crates share one smithy runtime; its error types are re-exported by each.
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::ports::ServiceError;
+use crate::ports::{ServiceError, ServiceErrorKind};
 
 /// An SDK failure as a `ServiceError`. Service errors keep only their code and HTTP status:
 /// AWS error messages may quote request values (SES names the recipient address), which must
@@ -32,5 +43,5 @@ where
         }
         _ => "could not build the request".to_owned(),
     };
-    ServiceError::new(service, message)
+    ServiceError::new(service, ServiceErrorKind::Unavailable, message)
 }

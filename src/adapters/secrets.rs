@@ -12,6 +12,23 @@ pub async fn fetch(client: &Client, secret_id: &str) -> Result<String, ServiceEr
         .send()
         .await
         .map_err(|e| sdk_error("secretsmanager", e))?;
-    out.secret_string
-        .ok_or_else(|| ServiceError::new("secretsmanager", "the secret has no string value"))
+    out.secret_string.ok_or_else(|| {
+        ServiceError::new(
+            "secretsmanager",
+            crate::ports::ServiceErrorKind::InvalidResponse,
+            "the secret has no string value",
+        )
+    })
+}
+
+/// The server secret from where the configuration says it is: the value itself (local runs,
+/// tests) or a Secrets Manager secret.
+pub async fn resolve(
+    sdk: &aws_config::SdkConfig,
+    source: &crate::config::SecretSource,
+) -> Result<String, ServiceError> {
+    match source {
+        crate::config::SecretSource::Value(value) => Ok(value.clone()),
+        crate::config::SecretSource::SecretsManager(arn) => fetch(&Client::new(sdk), arn).await,
+    }
 }

@@ -31,7 +31,13 @@ fn content(text: String) -> Result<Content, ServiceError> {
         .data(text)
         .charset("UTF-8")
         .build()
-        .map_err(|e| ServiceError::new(SERVICE, format!("building a message: {e}")))
+        .map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                crate::ports::ServiceErrorKind::Rejected,
+                format!("building a message: {e}"),
+            )
+        })
 }
 
 /// The email text. The code is the only secret in it.

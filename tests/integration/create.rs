@@ -554,12 +554,13 @@ async fn the_connect_client_reaches_the_stand_in_named_by_aws_endpoint_url_conne
 async fn the_sample_events_get_their_documented_statuses() {
     // events/*.json use the local demo tenant, key and document that `make run` seeds.
     let store = store().await;
-    let demo = ekyc::domain::TenantId::parse(DEMO_TENANT).unwrap();
-    let key = ekyc::domain::ApiKey::from_header(DEMO_KEY).unwrap();
+    let (demo_tenant, demo_key, demo_document) = demo();
+    let demo = ekyc::domain::TenantId::parse(demo_tenant).unwrap();
+    let key = ekyc::domain::ApiKey::from_header(demo_key).unwrap();
     let _ = store
         .put_api_key(&key.hash(), &demo, "demo", ekyc::unix_now())
         .await;
-    let document_id = ekyc::domain::DocumentId::parse(DEMO_DOCUMENT).unwrap();
+    let document_id = ekyc::domain::DocumentId::parse(demo_document).unwrap();
     let _ = store
         .put_document(&demo, &document_id, &sample_document(), ekyc::unix_now())
         .await;
@@ -579,6 +580,10 @@ async fn the_sample_events_get_their_documented_statuses() {
         let event =
             std::fs::read_to_string(format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR")))
                 .unwrap();
+        assert!(
+            event.contains(demo_key) || file == "create-401.json",
+            "{file} uses the demo key"
+        );
         let request =
             lambda_http::request::from_str(&event).unwrap_or_else(|e| panic!("{file}: {e}"));
         let response = handle(&app, request).await;

@@ -3,10 +3,10 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use ekyc::call_simulator::{connect_event, Call};
+use ekyc::contact_flow::{handle as verify, Verifier};
+use ekyc::dev::call_simulator::{connect_event, Call};
 use ekyc::domain::{Email, NewKycRequest, Otp, PhoneNumber, RequestId};
 use ekyc::ports::RequestStore;
-use ekyc::verifier::{handle as verify, Verifier};
 use futures::future::join_all;
 use serde_json::{json, Value};
 
