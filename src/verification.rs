@@ -231,6 +231,7 @@ pub async fn verify<S: VerificationStore>(
     }
     Err(ServiceError::new(
         "dynamodb",
+        crate::ports::ServiceErrorKind::Conflict,
         "verification kept losing conditional writes to concurrent events",
     ))
 }

@@ -23,15 +23,15 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::sdk_error;
+use super::{is_conflict, is_throttling, sdk_error, OrServiceError};
 use crate::domain::{
     ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHash, RequestId,
     RequestStatus, TenantId, Transition,
 };
 use crate::ports::{
     AcceptedFilter, ApiKeyRecord, ApiKeyStore, ClearOutcome, CreateError, Page, PageCursor,
-    RequestLifecycle, RequestStore, ServiceError, StoredRequest, TransitionDetails,
-    VerificationRecord, VerificationStore,
+    RequestLifecycle, RequestStore, ServiceError, ServiceErrorKind, StoredRequest,
+    TransitionDetails, VerificationRecord, VerificationStore,
 };
 
 const SERVICE: &str = "dynamodb";
@@ -107,10 +107,6 @@ fn item(
     item
 }
 
-fn build_error(err: aws_sdk_dynamodb::error::BuildError) -> ServiceError {
-    ServiceError::new(SERVICE, format!("building a request: {err}"))
-}
-
 fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
     item.get(name)
         .and_then(|v| v.as_s().ok())
@@ -124,7 +120,11 @@ fn get_n<T: std::str::FromStr>(item: &HashMap<String, AttributeValue>, name: &st
 }
 
 fn corrupt(what: &str) -> ServiceError {
-    ServiceError::new(SERVICE, format!("stored item is malformed: {what}"))
+    ServiceError::new(
+        SERVICE,
+        ServiceErrorKind::InvalidResponse,
+        format!("stored item is malformed: {what}"),
+    )
 }
 
 /// The attribute recording when a request entered `status`.
@@ -195,7 +195,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(err) if lost_race(&err) => Ok(false),
-            Err(err) => Err(sdk_error(SERVICE, err)),
+            Err(err) => Err(sdk_error(SERVICE, &err)),
         }
     }
 
@@ -209,7 +209,7 @@ impl DynamoStore {
             .set_item(Some(item))
             .condition_expression(condition)
             .build()
-            .map_err(build_error)?;
+            .or_service(SERVICE)?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -228,7 +228,7 @@ impl DynamoStore {
             }
         }
         Ok(TransactWriteItem::builder()
-            .delete(delete.build().map_err(build_error)?)
+            .delete(delete.build().or_service(SERVICE)?)
             .build())
     }
 
@@ -239,7 +239,7 @@ impl DynamoStore {
             .set_key(Some(key_map(keys::document(&r.tenant, &r.document_id))))
             .condition_expression("attribute_exists(pk)")
             .build()
-            .map_err(build_error)?;
+            .or_service(SERVICE)?;
         let request = item(
             keys::request(&r.tenant, &r.id),
             vec![
@@ -339,7 +339,7 @@ impl DynamoStore {
         {
             Ok(_) => Ok(true),
             Err(err) if lost_race(&err) => Ok(false),
-            Err(err) => Err(sdk_error(SERVICE, err)),
+            Err(err) => Err(sdk_error(SERVICE, &err)),
         }
     }
 
@@ -359,7 +359,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| sdk_error(SERVICE, e))?;
+                .or_service(SERVICE)?;
             total += out.count() as u64;
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -376,14 +376,14 @@ impl DynamoStore {
                 .attribute_name(name)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
-                .map_err(build_error)
+                .or_service(SERVICE)
         };
         let key = |name: &str, kind: KeyType| {
             KeySchemaElement::builder()
                 .attribute_name(name)
                 .key_type(kind)
                 .build()
-                .map_err(build_error)
+                .or_service(SERVICE)
         };
         let gsi = GlobalSecondaryIndex::builder()
             .index_name(GSI1)
@@ -395,7 +395,7 @@ impl DynamoStore {
                     .build(),
             )
             .build()
-            .map_err(build_error)?;
+            .or_service(SERVICE)?;
         let created = self
             .client
             .create_table()
@@ -419,7 +419,7 @@ impl DynamoStore {
             {
                 return Ok(())
             }
-            Err(err) => return Err(sdk_error(SERVICE, err)),
+            Err(err) => return Err(sdk_error(SERVICE, &err)),
         }
         self.client
             .update_time_to_live()
@@ -429,11 +429,11 @@ impl DynamoStore {
                     .enabled(true)
                     .attribute_name(TTL_ATTRIBUTE)
                     .build()
-                    .map_err(build_error)?,
+                    .or_service(SERVICE)?,
             )
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(())
     }
 
@@ -465,7 +465,7 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(())
     }
 
@@ -486,7 +486,7 @@ impl DynamoStore {
             .expression_attribute_values(":sk", s(key_id))
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         let Some(hash) = found.items().first().and_then(|i| get_s(i, "keyHash")) else {
             return Ok(false);
         };
@@ -503,7 +503,7 @@ impl DynamoStore {
             .expression_attribute_values(":at", n(revoked_at))
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(true)
     }
 
@@ -515,8 +515,14 @@ impl DynamoStore {
         document: &DocumentIdentification,
         created_at: u64,
     ) -> Result<(), ServiceError> {
-        let mut fields: HashMap<String, AttributeValue> = serde_dynamo::to_item(document)
-            .map_err(|e| ServiceError::new(SERVICE, format!("encoding a document: {e}")))?;
+        let mut fields: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(document).map_err(|e| {
+                ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::Rejected,
+                    format!("encoding a document: {e}"),
+                )
+            })?;
         fields.extend(item(
             keys::document(tenant, id),
             vec![
@@ -533,7 +539,7 @@ impl DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(())
     }
 
@@ -551,16 +557,20 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         let Some(mut fields) = out.item else {
             return Ok(None);
         };
         for bookkeeping in ["pk", "sk", "type", "documentId", "tenantId", "createdAt"] {
             fields.remove(bookkeeping);
         }
-        serde_dynamo::from_item(fields)
-            .map(Some)
-            .map_err(|e| ServiceError::new(SERVICE, format!("decoding a document: {e}")))
+        serde_dynamo::from_item(fields).map(Some).map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::InvalidResponse,
+                format!("decoding a document: {e}"),
+            )
+        })
     }
 
     /// The raw items stored under a request's partition (request and OTP), for the tests and
@@ -579,7 +589,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(out.items.unwrap_or_default())
     }
 
@@ -600,7 +610,7 @@ impl DynamoStore {
             .limit(1)
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         let Some(item) = out.items().first() else {
             return Ok(None);
         };
@@ -627,7 +637,7 @@ impl DynamoStore {
                 .consistent_read(true)
                 .send()
                 .await
-                .map_err(|e| sdk_error(SERVICE, e))?;
+                .or_service(SERVICE)?;
             Ok::<_, ServiceError>(
                 out.item
                     .as_ref()
@@ -652,16 +662,26 @@ impl ApiKeyStore for DynamoStore {
             .set_key(Some(key_map(keys::api_key(hash))))
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         let Some(item) = out.item else {
             return Ok(None);
         };
         let field = |name: &str| {
-            get_s(&item, name)
-                .ok_or_else(|| ServiceError::new(SERVICE, format!("API key item without {name}")))
+            get_s(&item, name).ok_or_else(|| {
+                ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::InvalidResponse,
+                    format!("API key item without {name}"),
+                )
+            })
         };
-        let tenant = TenantId::parse(field("tenantId")?)
-            .map_err(|e| ServiceError::new(SERVICE, format!("API key item: {e}")))?;
+        let tenant = TenantId::parse(field("tenantId")?).map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::InvalidResponse,
+                format!("API key item: {e}"),
+            )
+        })?;
         Ok(Some(ApiKeyRecord {
             hash: ApiKeyHash::from_stored(field("keyHash")?.to_owned()),
             tenant,
@@ -717,7 +737,7 @@ impl RequestLifecycle for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         out.item.as_ref().map(parse_request).transpose()
     }
 
@@ -761,7 +781,7 @@ impl RequestLifecycle for DynamoStore {
                 .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :prefix)")
                 .expression_attribute_values(":prefix", s(p)),
         };
-        let out = query.send().await.map_err(|e| sdk_error(SERVICE, e))?;
+        let out = query.send().await.or_service(SERVICE)?;
         let requests = out
             .items()
             .iter()
@@ -796,7 +816,7 @@ impl RequestLifecycle for DynamoStore {
                             .collect(),
                     ))
                     .build()
-                    .map_err(build_error)?,
+                    .or_service(SERVICE)?,
             );
             while let Some(request) = pending.take() {
                 let out = self
@@ -805,7 +825,7 @@ impl RequestLifecycle for DynamoStore {
                     .request_items(&self.table, request)
                     .send()
                     .await
-                    .map_err(|e| sdk_error(SERVICE, e))?;
+                    .or_service(SERVICE)?;
                 for mut item in out
                     .responses
                     .unwrap_or_default()
@@ -821,7 +841,11 @@ impl RequestLifecycle for DynamoStore {
                         item.remove(bookkeeping);
                     }
                     let document = serde_dynamo::from_item(item).map_err(|e| {
-                        ServiceError::new(SERVICE, format!("decoding a document: {e}"))
+                        ServiceError::new(
+                            SERVICE,
+                            ServiceErrorKind::InvalidResponse,
+                            format!("decoding a document: {e}"),
+                        )
                     })?;
                     found.insert(id, document);
                 }
@@ -847,7 +871,7 @@ impl RequestLifecycle for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         let Some(item) = out.item else {
             return Ok(false);
         };
@@ -875,7 +899,7 @@ impl RequestLifecycle for DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| sdk_error(SERVICE, e))?;
+                .or_service(SERVICE)?;
             let batches = out.items().chunks(CLEAR_BATCH).map(|batch| async move {
                 let mut items = Vec::with_capacity(batch.len() * 4);
                 for request in batch {
@@ -933,12 +957,18 @@ fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
             phone: failed(CREATE_PHONE),
         });
     }
-    if codes.contains(&Some("TransactionConflict")) {
+    if codes.iter().flatten().any(|c| is_conflict(c)) {
         return Cancelled::Conflict;
     }
+    let kind = if codes.iter().flatten().any(|c| is_throttling(c)) {
+        ServiceErrorKind::Throttled
+    } else {
+        ServiceErrorKind::Rejected
+    };
     let summary: Vec<&str> = (0..codes.len()).map(code).collect();
     Cancelled::Refused(CreateError::Service(ServiceError::new(
         SERVICE,
+        kind,
         format!("create transaction cancelled: {summary:?}"),
     )))
 }
@@ -970,7 +1000,7 @@ impl RequestStore for DynamoStore {
                 Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
                     Cancelled::Conflict
                 }
-                _ => return Err(sdk_error(SERVICE, err).into()),
+                _ => return Err(sdk_error(SERVICE, &err).into()),
             };
             match cancelled {
                 Cancelled::Refused(refusal) => return Err(refusal),
@@ -983,6 +1013,7 @@ impl RequestStore for DynamoStore {
                 Cancelled::Conflict => {
                     return Err(ServiceError::new(
                         SERVICE,
+                        ServiceErrorKind::Conflict,
                         "create transaction kept conflicting with concurrent writes",
                     )
                     .into())
@@ -1003,7 +1034,7 @@ impl RequestStore for DynamoStore {
             .set_transact_items(Some(items))
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(())
     }
 }
@@ -1129,7 +1160,7 @@ impl VerificationStore for DynamoStore {
             .expression_attribute_names("#status", "status")
             .set_expression_attribute_values(Some(values))
             .build()
-            .map_err(build_error)?;
+            .or_service(SERVICE)?;
         let mut items = vec![TransactWriteItem::builder().update(request).build()];
         if from == RequestStatus::Pending {
             // The code is of no use once the request left pending.
