@@ -1,16 +1,16 @@
 //! The DynamoDB store: every store port over one table, and the only code that knows the
 //! single-table design ([`keys`] has the layout).
 //!
-//! | file              | what                                                                  |
-//! |-------------------|-----------------------------------------------------------------------|
-//! | `mod.rs`          | the client wrapper: reads, conditional writes, transactions            |
-//! | `keys.rs`         | the key layout (every key string)                                      |
-//! | `codec.rs`        | items to and from `AttributeValue`                                    |
-//! | `api_keys.rs`     | `ApiKeyStore`                                                          |
-//! | `submit.rs`       | `RequestStore`: the create transaction and its release                 |
-//! | `lifecycle.rs`    | `RequestLifecycle`: get, list, documents, delete, clear                |
-//! | `verification.rs` | `VerificationStore`: what the call's answers change                    |
-//! | `operator.rs`     | the admin tool's and tests' operations; no function calls them         |
+//! | file              | what                                                           |
+//! |-------------------|----------------------------------------------------------------|
+//! | `mod.rs`          | the client wrapper: reads, conditional writes, transactions    |
+//! | `keys.rs`         | the key layout (every key string) and the table design         |
+//! | `codec.rs`        | items to and from `AttributeValue`                             |
+//! | `api_keys.rs`     | `ApiKeyStore`                                                  |
+//! | `submit.rs`       | `RequestStore`: the create transaction and its release         |
+//! | `lifecycle.rs`    | `RequestLifecycle`: get, list, documents, delete, clear        |
+//! | `verification.rs` | `VerificationStore`: what the call's answers change            |
+//! | `operator.rs`     | the admin tool's and tests' operations; no function calls them |
 
 mod api_keys;
 mod codec;
