@@ -11,29 +11,48 @@ use crate::domain::{
     PhoneNumber, RequestId, RequestStatus, TenantId, Transition,
 };
 
-/// What kind of failure an outside service had, so callers can answer by kind (retry later,
-/// report a time-out, ...).
+/// What went wrong with an outside service, so callers can answer by kind (try again later,
+/// time out, ...) without reading messages. Set from the SDK error in one place
+/// (`crate::adapters`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ServiceErrorKind {
-    /// The service refused for rate or quota reasons; worth retrying later.
+    /// Refused for rate or quota (throttling, limits exceeded): worth trying again later.
     Throttled,
-    /// No answer in time.
+    /// No answer in time: the SDK's own timeouts, or a connection that timed out.
     TimedOut,
-    /// The service could not be reached or failed on its side (5xx, connection refused).
+    /// Unreachable, or failing on its side (connection errors, HTTP 5xx).
     Unavailable,
-    /// A concurrent write to the same items got in the way.
+    /// Concurrent writes kept winning (transaction conflicts, lost conditional-write races).
     Conflict,
-    /// The service refused the request itself (4xx other than throttling): a bug or a setup
-    /// error on our side, not worth retrying as is.
+    /// Refused as sent (any other service error), or the request could not be built.
     Rejected,
-    /// The answer could not be read, or was not what the service documents.
+    /// An answer that could not be read, or a stored item that is malformed.
     InvalidResponse,
 }
 
+impl ServiceErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::TimedOut => "timed out",
+            Self::Unavailable => "unavailable",
+            Self::Conflict => "conflict",
+            Self::Rejected => "rejected",
+            Self::InvalidResponse => "invalid response",
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A failure of an outside service after the SDK's own retries. The message is for logs and
-/// names no PII.
+/// names no PII (for AWS service errors: the error code and HTTP status only).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{service}: {message}")]
+#[error("{service} ({kind}): {message}")]
 pub struct ServiceError {
     pub service: &'static str,
     pub kind: ServiceErrorKind,

@@ -2,7 +2,7 @@
 
 use aws_sdk_connect::Client;
 
-use super::sdk_error;
+use super::OrServiceError;
 use crate::domain::{PhoneNumber, RequestId, TenantId};
 use crate::ports::{contact_attributes, ContactId, Dialer, ServiceError};
 
@@ -51,7 +51,7 @@ impl Dialer for ConnectDialer {
             .attributes(contact_attributes::TENANT_ID, tenant.as_str())
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(ContactId(out.contact_id.unwrap_or_default()))
     }
 }

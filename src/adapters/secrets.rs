@@ -2,8 +2,10 @@
 
 use aws_sdk_secretsmanager::Client;
 
-use super::sdk_error;
-use crate::ports::ServiceError;
+use super::OrServiceError;
+use crate::ports::{ServiceError, ServiceErrorKind};
+
+const SERVICE: &str = "secretsmanager";
 
 pub async fn fetch(client: &Client, secret_id: &str) -> Result<String, ServiceError> {
     let out = client
@@ -11,11 +13,11 @@ pub async fn fetch(client: &Client, secret_id: &str) -> Result<String, ServiceEr
         .secret_id(secret_id)
         .send()
         .await
-        .map_err(|e| sdk_error("secretsmanager", e))?;
+        .or_service(SERVICE)?;
     out.secret_string.ok_or_else(|| {
         ServiceError::new(
-            "secretsmanager",
-            crate::ports::ServiceErrorKind::InvalidResponse,
+            SERVICE,
+            ServiceErrorKind::InvalidResponse,
             "the secret has no string value",
         )
     })

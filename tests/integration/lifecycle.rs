@@ -241,9 +241,9 @@ async fn retrieval_returns_the_published_shape_filtered_by_accepted() {
     );
     assert!(all.get("nextToken").is_none());
     let yes = body_json(&handle(&app, get("/api/requests?accepted=true", &t.key)).await);
-    assert_eq!(ids(&yes), [accepted_id.clone()]);
+    assert_eq!(ids(&yes), std::slice::from_ref(&accepted_id));
     let no = body_json(&handle(&app, get("/api/requests?accepted=false", &t.key)).await);
-    assert_eq!(ids(&no), [open_id.clone()]);
+    assert_eq!(ids(&no), std::slice::from_ref(&open_id));
 
     let open = &no["requests"][0];
     let published = [
@@ -296,7 +296,7 @@ async fn retrieving_one_request_and_refusing_others() {
 
     let one = handle(&app, get(&format!("/api/requests/{id}"), &t.key)).await;
     assert_eq!(one.status(), 200);
-    assert_eq!(ids(&body_json(&one)), [id.clone()]);
+    assert_eq!(ids(&body_json(&one)), std::slice::from_ref(&id));
     for (path, key) in [
         (format!("/api/requests/{id}"), &other.key),
         (format!("/api/requests/{}", RequestId::generate()), &t.key),
