@@ -2,10 +2,14 @@
 # in the environment wins), and `use_stack NAME` for the environment that points the SDK and
 # the functions at one local stack (run, test, bench). Only standard AWS variables are used for
 # endpoints.
-while IFS='=' read -r name value; do
-  case "$name" in '' | \#*) continue ;; esac
-  [ -n "${!name:-}" ] || export "$name=$value"
-done <"$(dirname "${BASH_SOURCE[0]}")/local.env"
+load_local_env() {
+  local key value
+  while IFS='=' read -r key value; do
+    case "$key" in '' | \#*) continue ;; esac
+    [ -n "${!key:-}" ] || export "$key=$value"
+  done <"$(dirname "${BASH_SOURCE[0]}")/local.env"
+}
+load_local_env
 
 # use_stack run|test|bench: DDB_PORT, MOTO_PORT, CONNECT_PORT of that stack, and the AWS
 # variables that point at them.
