@@ -1,10 +1,16 @@
 # The two commands: `make run` and `make test`. Both install what they need (scripts/tools.sh).
-.PHONY: run test call check-infra package bench tools stop fmt lint
+.PHONY: run test unit call check-infra package bench tools stop fmt lint
 
 run:
 	bash scripts/run.sh
 
-test:
+# Unit tests: the domain, the use cases and the HTTP edge over the in-memory adapters. Needs
+# only a Rust toolchain; seconds once built.
+unit:
+	cargo test --lib --bins
+
+# Unit tests, then the integration tests against the local stack, then the infra checks.
+test: unit
 	bash scripts/test.sh
 	bash scripts/check-infra.sh
 

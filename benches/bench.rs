@@ -9,15 +9,13 @@
 
 use std::time::{Duration, Instant};
 
-use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer};
-use ekyc::app::App;
-use ekyc::auth::ApiKeyCache;
-use ekyc::config::Keys;
-use ekyc::create_request::OtpSettings;
+use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer, Aws};
+use ekyc::config::AppSettings;
 use ekyc::domain::{
-    ApiKey, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpPolicy, PhoneNumber,
+    ApiKey, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHasher, PhoneNumber,
     RequestId, TenantId,
 };
+use ekyc::http::App;
 use ekyc::ports::RequestStore;
 use futures::stream::{self, StreamExt};
 use lambda_http::{Body, Request};
@@ -88,24 +86,24 @@ async fn main() {
         .email_identity(sender)
         .send()
         .await;
-    let keys = Keys::from_secret(SECRET).unwrap();
-    let app = App {
-        store: store.clone(),
-        mailer: SesMailer::new(ses, sender, None),
-        dialer: ConnectDialer::new(
+    let hasher = OtpHasher::new(SECRET).unwrap();
+    let settings = AppSettings {
+        clear_budget: Duration::from_secs(25),
+        ..AppSettings::default()
+    };
+    let app = App::<Aws>::new(
+        &settings,
+        SECRET,
+        store.clone(),
+        SesMailer::new(ses, sender, None),
+        ConnectDialer::new(
             aws_sdk_connect::Client::new(&sdk),
             "instance",
             "flow",
             "+14155550100",
         ),
-        auth: ApiKeyCache::new(Duration::from_secs(60)),
-        otp: OtpSettings {
-            hasher: keys.otp_hasher.clone(),
-            policy: OtpPolicy::default(),
-        },
-        page_tokens: keys.page_tokens.clone(),
-        clear_budget: Duration::from_secs(25),
-    };
+    )
+    .unwrap();
     let key = key.expose().to_owned();
 
     // create: the whole path, one at a time.
@@ -116,14 +114,22 @@ async fn main() {
             9000 + i
         );
         let started = Instant::now();
-        let response =
-            ekyc::http::handle(&app, request("POST", "/api/kyc-request", &key, Some(body))).await;
+        let response = ekyc::http::handle(
+            &app,
+            request("POST", "/api/kyc-request", &key, Some(body)),
+            ekyc::unix_now(),
+        )
+        .await;
         samples.push(started.elapsed());
         assert_eq!(response.status(), 201, "{}", text(response.body()));
     }
     report("create", samples);
-    let cleared =
-        ekyc::http::handle(&app, request("DELETE", "/api/clear-requests", &key, None)).await;
+    let cleared = ekyc::http::handle(
+        &app,
+        request("DELETE", "/api/clear-requests", &key, None),
+        ekyc::unix_now(),
+    )
+    .await;
     assert_eq!(cleared.status(), 200);
 
     // insert: 10,000 create transactions, 32 in flight.
@@ -138,7 +144,7 @@ async fn main() {
                 email: Email::parse(&format!("bulk{i}@example.com")).unwrap(),
                 phone: PhoneNumber::parse(&format!("+1415555{i:04}")).unwrap(),
                 document_id: document_id.clone(),
-                otp_hash: keys.otp_hasher.hash(&id, &Otp::generate()),
+                otp_hash: hasher.hash(&id, &Otp::generate()),
                 created_at: ekyc::unix_now(),
                 otp_expires_at: ekyc::unix_now() + 600,
                 max_attempts: 3,
@@ -170,7 +176,8 @@ async fn main() {
             None => "/api/requests?limit=100".into(),
         };
         let started = Instant::now();
-        let response = ekyc::http::handle(&app, request("GET", &path, &key, None)).await;
+        let response =
+            ekyc::http::handle(&app, request("GET", &path, &key, None), ekyc::unix_now()).await;
         samples.push(started.elapsed());
         let page: serde_json::Value = serde_json::from_str(text(response.body())).unwrap();
         seen += page["requests"].as_array().unwrap().len();
@@ -184,8 +191,12 @@ async fn main() {
 
     // clear: one call.
     let started = Instant::now();
-    let response =
-        ekyc::http::handle(&app, request("DELETE", "/api/clear-requests", &key, None)).await;
+    let response = ekyc::http::handle(
+        &app,
+        request("DELETE", "/api/clear-requests", &key, None),
+        ekyc::unix_now(),
+    )
+    .await;
     let elapsed = started.elapsed();
     println!(
         "clear    n={n:<6} {:.2} s in one call: {}",

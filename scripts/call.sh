@@ -9,5 +9,5 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$DDB_PORT") 2>/dev/null; then
   echo "the local stack is not running: start it with 'make run' in another shell" >&2
   exit 1
 fi
-cargo build --quiet --bin admin
+cargo build --quiet --features dev --bin admin
 exec ./target/debug/admin call --tenant "$DEMO_TENANT" ${REQUEST_ID:+--request-id "$REQUEST_ID"}

@@ -1,12 +1,32 @@
-# Sourced by test.sh and run.sh: the environment that points the SDK and the functions at the
-# local stand-ins. Only standard AWS variables are used for endpoints.
-# Expects DDB_PORT, MOTO_PORT, CONNECT_PORT.
-export AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=local
-export AWS_SECRET_ACCESS_KEY=local
-export AWS_EC2_METADATA_DISABLED=true
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
-export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$MOTO_PORT"
-export AWS_ENDPOINT_URL_CONNECT="http://127.0.0.1:$CONNECT_PORT"
-export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
-export TABLE_NAME=${TABLE_NAME:-ekyc-local}
+# Sourced by the scripts: the defaults of scripts/local.env (ports, demo tenant; a variable set
+# in the environment wins), and `use_stack NAME` for the environment that points the SDK and
+# the functions at one local stack (run, test, bench). Only standard AWS variables are used for
+# endpoints.
+load_local_env() {
+  local key value
+  while IFS='=' read -r key value; do
+    case "$key" in '' | \#*) continue ;; esac
+    [ -n "${!key:-}" ] || export "$key=$value"
+  done <"$(dirname "${BASH_SOURCE[0]}")/local.env"
+}
+load_local_env
+
+# use_stack run|test|bench: DDB_PORT, MOTO_PORT, CONNECT_PORT of that stack, and the AWS
+# variables that point at them.
+use_stack() {
+  case "$1" in
+    run) ;;
+    test) export DDB_PORT=$TEST_DDB_PORT MOTO_PORT=$TEST_MOTO_PORT CONNECT_PORT=$TEST_CONNECT_PORT ;;
+    bench) export DDB_PORT=$BENCH_DDB_PORT MOTO_PORT=$BENCH_MOTO_PORT CONNECT_PORT=$BENCH_CONNECT_PORT ;;
+    *) echo "use_stack run|test|bench" >&2; return 2 ;;
+  esac
+  export AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local
+  export AWS_SECRET_ACCESS_KEY=local
+  export AWS_EC2_METADATA_DISABLED=true
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$MOTO_PORT"
+  export AWS_ENDPOINT_URL_CONNECT="http://127.0.0.1:$CONNECT_PORT"
+  export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+  export TABLE_NAME=${TABLE_NAME:-ekyc-$1}
+}

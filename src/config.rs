@@ -3,12 +3,13 @@
 //!
 //! AWS endpoints are not configuration of ours: the SDK reads `AWS_ENDPOINT_URL` and
 //! `AWS_ENDPOINT_URL_<SERVICE>` itself (local runs and tests point them at the stand-ins).
+//! Reading a secret from Secrets Manager is an AWS call: the binaries do it through
+//! `adapters::secrets`, from the [`SecretSource`] read here.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::domain::{OtpHasher, OtpPolicy, MIN_SECRET_LEN};
-use crate::http::page_token::PageTokens;
+use crate::domain::{OtpPolicy, MIN_SECRET_LEN};
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -45,35 +46,26 @@ impl SecretSource {
             )),
         }
     }
-
-    /// The secret, fetched from Secrets Manager when that is its source.
-    pub async fn resolve(&self, sdk: &aws_config::SdkConfig) -> Result<Keys, ConfigError> {
-        let secret = match self {
-            SecretSource::Value(value) => value.clone(),
-            SecretSource::SecretsManager(arn) => {
-                let client = aws_sdk_secretsmanager::Client::new(sdk);
-                crate::adapters::secrets::fetch(&client, arn)
-                    .await
-                    .map_err(|e| ConfigError(format!("OTP_SECRET_ARN: {e}")))?
-            }
-        };
-        Keys::from_secret(secret.as_bytes())
-    }
 }
 
-/// The keys derived from the server secret.
-#[derive(Debug, Clone)]
-pub struct Keys {
-    pub otp_hasher: OtpHasher,
-    pub page_tokens: PageTokens,
+/// What the API's handlers need besides their adapters and the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSettings {
+    /// `OTP_TTL_SECONDS` (default 600) and `OTP_MAX_ATTEMPTS` (default 3).
+    pub otp_policy: OtpPolicy,
+    /// `API_KEY_CACHE_SECONDS` (default 60; 0 disables the cache).
+    pub api_key_cache_ttl: Duration,
+    /// `CLEAR_TIME_BUDGET_SECONDS` (default 20, at most 25): how long one clear call works.
+    pub clear_budget: Duration,
 }
 
-impl Keys {
-    pub fn from_secret(secret: &[u8]) -> Result<Self, ConfigError> {
-        Ok(Self {
-            otp_hasher: OtpHasher::new(secret).map_err(|e| ConfigError(e.to_string()))?,
-            page_tokens: PageTokens::new(secret),
-        })
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            otp_policy: OtpPolicy::default(),
+            api_key_cache_ttl: Duration::from_secs(60),
+            clear_budget: Duration::from_secs(20),
+        }
     }
 }
 
@@ -84,12 +76,7 @@ pub struct ApiConfig {
     pub table_name: String,
     /// `OTP_SECRET` or `OTP_SECRET_ARN`.
     pub secret: SecretSource,
-    /// `OTP_TTL_SECONDS` (default 600) and `OTP_MAX_ATTEMPTS` (default 3).
-    pub otp_policy: OtpPolicy,
-    /// `API_KEY_CACHE_SECONDS` (default 60; 0 disables the cache).
-    pub api_key_cache_ttl: Duration,
-    /// `CLEAR_TIME_BUDGET_SECONDS` (default 20, at most 25): how long one clear call works.
-    pub clear_budget: Duration,
+    pub settings: AppSettings,
     /// `SES_FROM_ADDRESS`: the verified sender identity.
     pub ses_from_address: String,
     /// `SES_CONFIGURATION_SET` (optional).
@@ -157,21 +144,23 @@ impl ApiConfig {
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             secret: SecretSource::from_env(env)?,
-            otp_policy: OtpPolicy {
-                ttl: Duration::from_secs(env.number("OTP_TTL_SECONDS", 600, 60..=86_400)?),
-                max_attempts: env.number("OTP_MAX_ATTEMPTS", 3, 1..=10)? as u32,
+            settings: AppSettings {
+                otp_policy: OtpPolicy {
+                    ttl: Duration::from_secs(env.number("OTP_TTL_SECONDS", 600, 60..=86_400)?),
+                    max_attempts: env.number("OTP_MAX_ATTEMPTS", 3, 1..=10)? as u32,
+                },
+                api_key_cache_ttl: Duration::from_secs(env.number(
+                    "API_KEY_CACHE_SECONDS",
+                    60,
+                    0..=3600,
+                )?),
+                // API Gateway answers 504 after 29 s.
+                clear_budget: Duration::from_secs(env.number(
+                    "CLEAR_TIME_BUDGET_SECONDS",
+                    20,
+                    1..=25,
+                )?),
             },
-            api_key_cache_ttl: Duration::from_secs(env.number(
-                "API_KEY_CACHE_SECONDS",
-                60,
-                0..=3600,
-            )?),
-            // API Gateway answers 504 after 29 s.
-            clear_budget: Duration::from_secs(env.number(
-                "CLEAR_TIME_BUDGET_SECONDS",
-                20,
-                1..=25,
-            )?),
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
             connect_instance_id: env.required("CONNECT_INSTANCE_ID")?,
@@ -223,9 +212,10 @@ mod tests {
     #[test]
     fn defaults_apply() {
         let config = ApiConfig::from_env(&Env::from_pairs(FULL)).unwrap();
-        assert_eq!(config.otp_policy, OtpPolicy::default());
-        assert_eq!(config.api_key_cache_ttl, Duration::from_secs(60));
-        assert_eq!(config.clear_budget, Duration::from_secs(20));
+        assert_eq!(config.settings.otp_policy, OtpPolicy::default());
+        assert_eq!(config.settings.api_key_cache_ttl, Duration::from_secs(60));
+        assert_eq!(config.settings.clear_budget, Duration::from_secs(20));
+        assert_eq!(config.settings, AppSettings::default());
         assert_eq!(config.ses_configuration_set, None);
         assert!(matches!(config.secret, SecretSource::Value(_)));
     }

@@ -1,19 +1,21 @@
 //! eKYC onboarding backend. See README.md for the API, the table design and how to run it.
+//!
+//! `domain` (no AWS) ← `use_cases` over `ports` ← `adapters` (AWS, in memory); `http` is the
+//! API function's edge, `contact_flow` the verifier's; `src/bin/` wires them to Lambda.
 
 pub mod adapters;
-pub mod app;
-pub mod auth;
-pub mod call_simulator;
 pub mod config;
-pub mod create_request;
+pub mod contact_flow;
+#[cfg(feature = "dev")]
+pub mod dev;
 pub mod domain;
 pub mod http;
+pub mod messages;
 pub mod ports;
 pub mod telemetry;
-pub mod verification;
-pub mod verifier;
+pub mod use_cases;
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch: the entry points read the clock, and hand it down.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

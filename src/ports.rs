@@ -1,23 +1,69 @@
 //! The narrow interfaces the use cases need from the outside world. Adapters in
-//! `crate::adapters` implement them over DynamoDB, SES and Amazon Connect.
+//! `crate::adapters` implement them over DynamoDB, SES and Amazon Connect, and in memory
+//! (`crate::adapters::memory`) for the unit tests.
 
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::time::Duration;
 
-use crate::domain::{ApiKeyHash, Email, NewKycRequest, Otp, PhoneNumber, RequestId, TenantId};
+use crate::domain::{
+    ApiKeyHash, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHash,
+    PhoneNumber, RequestId, RequestStatus, TenantId, Transition,
+};
+
+/// What went wrong with an outside service, so callers can answer by kind (try again later,
+/// time out, ...) without reading messages. Set from the SDK error in one place
+/// (`crate::adapters`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceErrorKind {
+    /// Refused for rate or quota (throttling, limits exceeded): worth trying again later.
+    Throttled,
+    /// No answer in time: the SDK's own timeouts, or a connection that timed out.
+    TimedOut,
+    /// Unreachable, or failing on its side (connection errors, HTTP 5xx).
+    Unavailable,
+    /// Concurrent writes kept winning (transaction conflicts, lost conditional-write races).
+    Conflict,
+    /// Refused as sent (any other service error), or the request could not be built.
+    Rejected,
+    /// An answer that could not be read, or a stored item that is malformed.
+    InvalidResponse,
+}
+
+impl ServiceErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::TimedOut => "timed out",
+            Self::Unavailable => "unavailable",
+            Self::Conflict => "conflict",
+            Self::Rejected => "rejected",
+            Self::InvalidResponse => "invalid response",
+        }
+    }
+}
+
+impl std::fmt::Display for ServiceErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A failure of an outside service after the SDK's own retries. The message is for logs and
-/// names no PII.
+/// names no PII (for AWS service errors: the error code and HTTP status only).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{service}: {message}")]
+#[error("{service} ({kind}): {message}")]
 pub struct ServiceError {
     pub service: &'static str,
+    pub kind: ServiceErrorKind,
     pub message: String,
 }
 
 impl ServiceError {
-    pub fn new(service: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(service: &'static str, kind: ServiceErrorKind, message: impl Into<String>) -> Self {
         Self {
             service,
+            kind,
             message: message.into(),
         }
     }
@@ -31,15 +77,23 @@ pub struct ApiKeyRecord {
     pub active: bool,
 }
 
-/// Why the create transaction did not commit.
+/// Why a request was not submitted: refused by the create transaction (the store reports the
+/// first two and `Store`), or withdrawn after its delivery failed (the use case).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CreateError {
+pub enum SubmitError {
     #[error("no document identification record with that id for this tenant")]
     DocumentNotFound,
     #[error("already taken: email {email}, phone {phone}")]
     Taken { email: bool, phone: bool },
+    /// The email or the call could not go out; the request was withdrawn (`released`), or the
+    /// withdrawal failed too and the reservations remain (logged for operators).
+    #[error("{failed} failed; request withdrawn: {released}")]
+    DeliveryFailed {
+        failed: &'static str,
+        released: bool,
+    },
     #[error(transparent)]
-    Service(#[from] ServiceError),
+    Store(#[from] ServiceError),
 }
 
 pub trait ApiKeyStore: Send + Sync {
@@ -55,7 +109,7 @@ pub trait RequestStore: Send + Sync {
     fn create_request(
         &self,
         request: &NewKycRequest,
-    ) -> impl Future<Output = Result<(), CreateError>> + Send;
+    ) -> impl Future<Output = Result<(), SubmitError>> + Send;
 
     /// Undoes `create_request` for a request whose email or call could not go out: removes the
     /// request, its OTP and both reservations, in one transaction.
@@ -74,13 +128,20 @@ pub trait Mailer: Send + Sync {
     ) -> impl Future<Output = Result<(), ServiceError>> + Send;
 }
 
+/// The contact attributes a placed call carries, which the contact flow hands back to the
+/// verifier.
+pub mod contact_attributes {
+    pub const REQUEST_ID: &str = "requestId";
+    pub const TENANT_ID: &str = "tenantId";
+}
+
 /// The id Amazon Connect gave a placed call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactId(pub String);
 
 pub trait Dialer: Send + Sync {
-    /// Starts the verification call. `request` doubles as the idempotency token, so a retried
-    /// create never dials twice.
+    /// Starts the verification call, with the [`contact_attributes`]. `request` doubles as the
+    /// idempotency token, so a retried create never dials twice.
     fn place_call(
         &self,
         to: &PhoneNumber,
@@ -92,7 +153,7 @@ pub trait Dialer: Send + Sync {
 /// What the verifier needs to know about a request, read consistently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerificationRecord {
-    pub status: crate::domain::RequestStatus,
+    pub status: RequestStatus,
     /// Wrong answers (and silent time-outs) so far.
     pub attempts_used: u32,
     pub max_attempts: u32,
@@ -100,7 +161,7 @@ pub struct VerificationRecord {
     pub last_four_verified: bool,
     /// The stored code hash and its expiry (Unix seconds); gone once the request left `pending`
     /// (or removed by TTL after expiry).
-    pub otp: Option<(crate::domain::OtpHash, u64)>,
+    pub otp: Option<(OtpHash, u64)>,
     /// The last four digits of the request's document number.
     pub document_last_four: Option<String>,
 }
@@ -135,15 +196,15 @@ pub trait VerificationStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
 
     /// Moves the request along one edge of the state machine
-    /// ([`crate::domain::RequestStatus::apply`]), conditional on it still being in `from`
+    /// ([`RequestStatus::apply`]), conditional on it still being in `from`
     /// (and, with `spend_from`, on `attemptsUsed` still being that value, which it increments).
     /// An edge the state machine refuses is not written. Leaving `pending` removes the OTP.
     fn transition(
         &self,
         tenant: &TenantId,
         id: &RequestId,
-        from: crate::domain::RequestStatus,
-        transition: crate::domain::Transition,
+        from: RequestStatus,
+        transition: Transition,
         change: TransitionDetails<'_>,
     ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
 }
@@ -167,8 +228,8 @@ pub struct StoredRequest {
     pub email: String,
     /// E.164.
     pub phone_number: String,
-    pub document_id: crate::domain::DocumentId,
-    pub status: crate::domain::RequestStatus,
+    pub document_id: DocumentId,
+    pub status: RequestStatus,
     pub attempts_used: u32,
     pub max_attempts: u32,
     /// Unix seconds.
@@ -178,6 +239,20 @@ pub struct StoredRequest {
     pub accepted_at: Option<u64>,
     pub failed_at: Option<u64>,
     pub expired_at: Option<u64>,
+}
+
+impl StoredRequest {
+    /// The status and expiry time as seen at `now`: a pending request whose code ran out
+    /// reads as expired ([`RequestStatus::as_of`]) before its next event
+    /// stores it.
+    pub fn status_at(&self, now: u64) -> (RequestStatus, Option<u64>) {
+        let status = self.status.as_of(self.otp_expires_at, now);
+        let expired_at = match status == self.status {
+            true => self.expired_at,
+            false => Some(self.otp_expires_at),
+        };
+        (status, expired_at)
+    }
 }
 
 /// Which requests to list.
@@ -191,7 +266,7 @@ pub enum AcceptedFilter {
 /// Where the next page starts: the store's own position, opaque to callers (the HTTP layer
 /// signs it into `nextToken`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PageCursor(pub std::collections::BTreeMap<String, String>);
+pub struct PageCursor(pub BTreeMap<String, String>);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -228,16 +303,8 @@ pub trait RequestLifecycle: Send + Sync {
     fn get_documents(
         &self,
         tenant: &TenantId,
-        ids: &[crate::domain::DocumentId],
-    ) -> impl Future<
-        Output = Result<
-            std::collections::HashMap<
-                crate::domain::DocumentId,
-                crate::domain::DocumentIdentification,
-            >,
-            ServiceError,
-        >,
-    > + Send;
+        ids: &[DocumentId],
+    ) -> impl Future<Output = Result<HashMap<DocumentId, DocumentIdentification>, ServiceError>> + Send;
 
     /// Deletes a request with its OTP and its email and phone reservations, in one
     /// transaction. `false` when there is no such request.
@@ -252,7 +319,7 @@ pub trait RequestLifecycle: Send + Sync {
     fn clear_requests(
         &self,
         tenant: &TenantId,
-        budget: std::time::Duration,
+        budget: Duration,
     ) -> impl Future<Output = Result<ClearOutcome, ServiceError>> + Send;
 }
 
@@ -260,3 +327,12 @@ pub trait RequestLifecycle: Send + Sync {
 pub trait ApiStore: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore {}
 
 impl<T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore> ApiStore for T {}
+
+/// One set of adapters the API function runs with, named once: `adapters::Aws` in Lambda and
+/// the integration tests, `adapters::memory::InMemory` in the unit tests. A new port is a new
+/// associated type here, not a new type parameter on every handler.
+pub trait Ports: 'static {
+    type Store: ApiStore;
+    type Mailer: Mailer;
+    type Dialer: Dialer;
+}

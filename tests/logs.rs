@@ -33,17 +33,13 @@ impl Write for Captured {
 async fn logs_carry_outcomes_but_no_email_phone_otp_or_document_number() {
     let captured = Captured::default();
     let writer = captured.clone();
-    // The same layout as `ekyc::telemetry::init`, into a buffer; SDK logs included.
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter("info")
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_target(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    // The production subscriber (`ekyc::telemetry`), into a buffer; SDK logs included.
+    let filter = tracing_subscriber::EnvFilter::new("info");
+    let subscriber = ekyc::telemetry::subscriber(filter, move || writer.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
+    // As the Lambda runtime does around each invocation.
+    let invocation = tracing::info_span!("Lambda runtime invoke", requestId = "lambda-request-1");
+    let _entered = invocation.enter();
 
     let t = Tenant::new().await;
     let (email, phone) = unique_contact();
@@ -93,7 +89,13 @@ async fn logs_carry_outcomes_but_no_email_phone_otp_or_document_number() {
         assert!(line["latency_ms"].as_f64().is_some());
         assert!(line.get("request_id").is_some());
     }
-    assert!(lines.iter().any(|l| l["message"] == "delivery failed"));
+    let delivery_failed = lines
+        .iter()
+        .find(|l| l["message"] == "delivery failed")
+        .expect("a delivery failure is logged");
+    // Tied to its invocation by the runtime's span.
+    assert_eq!(delivery_failed["span"]["requestId"], "lambda-request-1");
+    assert!(delivery_failed["kyc_request_id"].as_str().is_some());
 
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     let document_number = t.document.id_information.document_number.clone().unwrap();

@@ -2,15 +2,11 @@
 
 use aws_sdk_connect::Client;
 
-use super::sdk_error;
+use super::OrServiceError;
 use crate::domain::{PhoneNumber, RequestId, TenantId};
-use crate::ports::{ContactId, Dialer, ServiceError};
+use crate::ports::{contact_attributes, ContactId, Dialer, ServiceError};
 
 const SERVICE: &str = "connect";
-
-/// Contact attributes the flow and the verifier read.
-pub const ATTR_REQUEST_ID: &str = "requestId";
-pub const ATTR_TENANT_ID: &str = "tenantId";
 
 #[derive(Clone, Debug)]
 pub struct ConnectDialer {
@@ -51,11 +47,11 @@ impl Dialer for ConnectDialer {
             .source_phone_number(&self.source_phone_number)
             .destination_phone_number(to.e164())
             .client_token(request.to_string())
-            .attributes(ATTR_REQUEST_ID, request.to_string())
-            .attributes(ATTR_TENANT_ID, tenant.as_str())
+            .attributes(contact_attributes::REQUEST_ID, request.to_string())
+            .attributes(contact_attributes::TENANT_ID, tenant.as_str())
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(ContactId(out.contact_id.unwrap_or_default()))
     }
 }

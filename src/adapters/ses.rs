@@ -3,7 +3,7 @@
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
 
-use super::sdk_error;
+use super::OrServiceError;
 use crate::domain::{Email, Otp};
 use crate::ports::{Mailer, ServiceError};
 
@@ -31,7 +31,7 @@ fn content(text: String) -> Result<Content, ServiceError> {
         .data(text)
         .charset("UTF-8")
         .build()
-        .map_err(|e| ServiceError::new(SERVICE, format!("building a message: {e}")))
+        .or_service(SERVICE)
 }
 
 /// The email text. The code is the only secret in it.
@@ -67,7 +67,7 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.configuration_set.clone())
             .send()
             .await
-            .map_err(|e| sdk_error(SERVICE, e))?;
+            .or_service(SERVICE)?;
         Ok(())
     }
 }

@@ -10,10 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ekyc::adapters::dynamodb::DynamoStore;
-use ekyc::call_simulator::{play, Call, Caller, Ending};
-use ekyc::config::{Env, VerifierConfig};
-use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, RequestId, TenantId};
-use ekyc::verifier::Verifier;
+use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
 
 #[derive(Parser)]
 #[command(name = "admin", about = "eKYC operator tool")]
@@ -59,7 +56,8 @@ enum Command {
     },
     /// Answer the verification call of a request from this terminal (local runs): plays the
     /// contact flow from infra/ and invokes the real verifier handler with Connect events.
-    /// Needs OTP_SECRET (or OTP_SECRET_ARN), as the verifier does.
+    /// Needs OTP_SECRET (or OTP_SECRET_ARN), as the verifier does. Built with `--features dev`.
+    #[cfg(feature = "dev")]
     Call {
         #[arg(long)]
         tenant: String,
@@ -150,13 +148,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             eprintln!("registered document identification {id} for tenant {tenant}");
             println!("{id}");
         }
+        #[cfg(feature = "dev")]
         Command::Call {
             tenant: raw,
             request_id,
             flow,
         } => {
             let tenant = tenant(&raw)?;
-            call(store, tenant, request_id, flow).await?;
+            dev_call::call(store, tenant, request_id, flow).await?;
         }
         Command::VerifySender { email } => {
             aws_sdk_sesv2::Client::new(&sdk)
@@ -171,101 +170,103 @@ async fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
-/// The developer at the terminal, as the person on the phone.
-struct Terminal;
+/// `admin call`: the developer at the terminal as the person on the phone.
+#[cfg(feature = "dev")]
+mod dev_call {
+    use std::path::PathBuf;
 
-impl Caller for Terminal {
-    fn hear(&mut self, text: &str) {
-        println!("  (call) {text}");
-    }
+    use ekyc::adapters::dynamodb::DynamoStore;
+    use ekyc::config::{Env, VerifierConfig};
+    use ekyc::contact_flow::Verifier;
+    use ekyc::dev::call_simulator::{play, Call, Caller, Ending};
+    use ekyc::domain::{OtpHasher, RequestId, TenantId};
+    use ekyc::ports::{contact_attributes, RequestLifecycle};
 
-    fn key_in(&mut self) -> Option<String> {
-        use std::io::Write;
-        print!("  keys> ");
-        let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        match std::io::stdin().read_line(&mut line) {
-            Ok(0) | Err(_) => None,
-            Ok(_) if line.trim() == "q" => None,
-            Ok(_) => Some(line.trim().to_owned()),
+    /// The developer at the terminal, as the person on the phone.
+    struct Terminal;
+
+    impl Caller for Terminal {
+        fn hear(&mut self, text: &str) {
+            println!("  (call) {text}");
+        }
+
+        fn key_in(&mut self) -> Option<String> {
+            use std::io::Write;
+            print!("  keys> ");
+            let _ = std::io::stdout().flush();
+            let mut line = String::new();
+            match std::io::stdin().read_line(&mut line) {
+                Ok(0) | Err(_) => None,
+                Ok(_) if line.trim() == "q" => None,
+                Ok(_) => Some(line.trim().to_owned()),
+            }
         }
     }
-}
 
-async fn call(
-    store: DynamoStore,
-    tenant: TenantId,
-    request_id: Option<String>,
-    flow: PathBuf,
-) -> Result<(), String> {
-    let config = VerifierConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
-    let sdk = aws_config::load_from_env().await;
-    let keys = config
-        .secret
-        .resolve(&sdk)
+    pub async fn call(
+        store: DynamoStore,
+        tenant: TenantId,
+        request_id: Option<String>,
+        flow: PathBuf,
+    ) -> Result<(), String> {
+        let config = VerifierConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
+        let sdk = aws_config::load_from_env().await;
+        let secret = ekyc::adapters::secrets::resolve(&sdk, &config.secret)
+            .await
+            .map_err(|e| e.to_string())?;
+        let flow: serde_json::Value = std::fs::read_to_string(&flow)
+            .map_err(|e| format!("reading {}: {e}", flow.display()))
+            .and_then(|text| {
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", flow.display()))
+            })?;
+        let (id, phone) = match request_id {
+            Some(raw) => {
+                let id = RequestId::parse(&raw).map_err(|e| e.to_string())?;
+                let request = store
+                    .get_request(&tenant, &id)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("tenant {tenant} has no request {id}"))?;
+                (id, request.phone_number)
+            }
+            None => store
+                .newest_open_request(&tenant)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("tenant {tenant} has no open request; create one first"))?,
+        };
+        let call = Call {
+            contact_id: format!("local-{}", ulid::Ulid::new()),
+            attributes: [
+                (contact_attributes::REQUEST_ID.to_owned(), id.to_string()),
+                (contact_attributes::TENANT_ID.to_owned(), tenant.to_string()),
+            ]
+            .into(),
+            customer_number: phone,
+            system_number: std::env::var("CONNECT_SOURCE_PHONE_NUMBER").unwrap_or_default(),
+            instance_arn: format!(
+                "arn:aws:connect:local:000000000000:instance/{}",
+                std::env::var("CONNECT_INSTANCE_ID").unwrap_or_default()
+            ),
+        };
+        eprintln!(
+            "ringing: the verification call for request {id} (Enter alone = stay silent, q = hang up)"
+        );
+        let verifier = Verifier {
+            store,
+            hasher: OtpHasher::new(secret.as_bytes()).map_err(|e| e.to_string())?,
+        };
+        let ending = play(&flow, &call, &mut Terminal, |event| {
+            ekyc::contact_flow::handle(&verifier, event, ekyc::unix_now())
+        })
         .await
         .map_err(|e| e.to_string())?;
-    let flow: serde_json::Value = std::fs::read_to_string(&flow)
-        .map_err(|e| format!("reading {}: {e}", flow.display()))
-        .and_then(|text| {
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", flow.display()))
-        })?;
-    let (id, phone) = match request_id {
-        Some(raw) => {
-            let id = RequestId::parse(&raw).map_err(|e| e.to_string())?;
-            let items = store
-                .request_items(&tenant, &id)
-                .await
-                .map_err(|e| e.to_string())?;
-            let phone = items
-                .iter()
-                .find_map(|item| item.get("phoneNumber")?.as_s().ok().cloned())
-                .ok_or_else(|| format!("tenant {tenant} has no request {id}"))?;
-            (id, phone)
+        match ending {
+            Ending::Disconnected => eprintln!("the call ended"),
+            Ending::HungUp => {
+                eprintln!("you hung up; the request stays pending until its code expires")
+            }
         }
-        None => store
-            .newest_open_request(&tenant)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("tenant {tenant} has no open request; create one first"))?,
-    };
-    let call = Call {
-        contact_id: format!("local-{}", ulid::Ulid::new()),
-        attributes: [
-            (
-                ekyc::adapters::connect::ATTR_REQUEST_ID.to_owned(),
-                id.to_string(),
-            ),
-            (
-                ekyc::adapters::connect::ATTR_TENANT_ID.to_owned(),
-                tenant.to_string(),
-            ),
-        ]
-        .into(),
-        customer_number: phone,
-        system_number: std::env::var("CONNECT_SOURCE_PHONE_NUMBER").unwrap_or_default(),
-        instance_arn: format!(
-            "arn:aws:connect:local:000000000000:instance/{}",
-            std::env::var("CONNECT_INSTANCE_ID").unwrap_or_default()
-        ),
-    };
-    eprintln!(
-        "ringing: the verification call for request {id} (Enter alone = stay silent, q = hang up)"
-    );
-    let verifier = Verifier {
-        store,
-        hasher: keys.otp_hasher,
-    };
-    let ending = play(&flow, &call, &mut Terminal, |event| {
-        ekyc::verifier::handle(&verifier, event, ekyc::unix_now())
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    match ending {
-        Ending::Disconnected => eprintln!("the call ended"),
-        Ending::HungUp => {
-            eprintln!("you hung up; the request stays pending until its code expires")
-        }
+        Ok(())
     }
-    Ok(())
 }

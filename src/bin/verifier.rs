@@ -1,10 +1,11 @@
-//! The verifier Lambda, invoked by the Amazon Connect verification flow: configuration and the
-//! DynamoDB client once at init, then `verifier::handle` per event.
+//! The verifier Lambda, invoked by the Amazon Connect verification flow: configuration, secret
+//! and the DynamoDB client once at init, then `contact_flow::handle` per event.
 
 use aws_lambda_events::event::connect::ConnectEvent;
-use ekyc::adapters::dynamodb::DynamoStore;
+use ekyc::adapters::{dynamodb::DynamoStore, secrets};
 use ekyc::config::{Env, VerifierConfig};
-use ekyc::verifier::Verifier;
+use ekyc::contact_flow::Verifier;
+use ekyc::domain::OtpHasher;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
@@ -12,15 +13,16 @@ async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = VerifierConfig::from_env(&Env::from_process())?;
     let sdk = aws_config::load_from_env().await;
-    let keys = config.secret.resolve(&sdk).await?;
+    let secret = secrets::resolve(&sdk, &config.secret).await?;
     let verifier = Verifier {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),
-        hasher: keys.otp_hasher,
+        hasher: OtpHasher::new(secret.as_bytes())?,
     };
     let verifier = &verifier;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ConnectEvent>| async move {
-            Ok::<_, Error>(ekyc::verifier::handle(verifier, event.payload, ekyc::unix_now()).await)
+            let now = ekyc::unix_now();
+            Ok::<_, Error>(ekyc::contact_flow::handle(verifier, event.payload, now).await)
         },
     ))
     .await

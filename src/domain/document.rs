@@ -3,6 +3,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{DocumentId, ValidationError};
+use crate::messages;
 
 /// What the document step extracted from an identity document, in the product's published
 /// shape (the retrieval API returns it as `idInformation`). Unknown values are `null`.
@@ -90,13 +91,11 @@ impl DocumentIdentification {
             .map(str::trim)
             .unwrap_or_default();
         if number.chars().filter(char::is_ascii_digit).count() < 4 {
-            return Err(ValidationError::new(
-                "idInformation.documentNumber must have at least 4 digits",
-            ));
+            return Err(ValidationError::new(messages::DOCUMENT_NUMBER_TOO_SHORT));
         }
         if let Some(score) = self.face_match {
             if !(0.0..=1.0).contains(&score) {
-                return Err(ValidationError::new("faceMatch must be between 0 and 1"));
+                return Err(ValidationError::new(messages::FACE_MATCH_RANGE));
             }
         }
         Ok(self)

@@ -3,6 +3,7 @@ use std::fmt;
 use email_address::{EmailAddress, Options};
 
 use super::{sha256_hex, ValidationError};
+use crate::messages;
 
 /// An email address that parsed as RFC 5321/5322 with a dotted domain.
 ///
@@ -20,12 +21,10 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(ValidationError::new("email must not be empty"));
+            return Err(ValidationError::new(messages::EMAIL_EMPTY));
         }
         if trimmed.len() > MAX_LEN {
-            return Err(ValidationError::new(format!(
-                "email must be at most {MAX_LEN} characters"
-            )));
+            return Err(ValidationError::new(messages::too_long("email", MAX_LEN)));
         }
         let options = Options {
             minimum_sub_domains: 2,
@@ -33,9 +32,8 @@ impl Email {
             allow_display_text: false,
             allow_long_local_parts: false,
         };
-        EmailAddress::parse_with_options(trimmed, options).map_err(|_| {
-            ValidationError::new("email is not a valid address (expected name@example.com)")
-        })?;
+        EmailAddress::parse_with_options(trimmed, options)
+            .map_err(|_| ValidationError::new(messages::EMAIL_INVALID))?;
         Ok(Self {
             original: trimmed.to_owned(),
             normalized: trimmed.to_lowercase(),

@@ -4,6 +4,7 @@ use std::str::FromStr;
 use ulid::Ulid;
 
 use super::ValidationError;
+use crate::messages;
 
 /// The id of an eKYC request: a ULID, so ids sort by creation time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,7 +18,7 @@ impl RequestId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         Ulid::from_str(raw.trim())
             .map(Self)
-            .map_err(|_| ValidationError::new("id is not a request id"))
+            .map_err(|_| ValidationError::new(messages::NOT_A_REQUEST_ID))
     }
 }
 
@@ -32,20 +33,16 @@ impl fmt::Display for RequestId {
 fn parse_key_safe(raw: &str, what: &str, max: usize) -> Result<String, ValidationError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(ValidationError::new(format!("{what} must not be empty")));
+        return Err(ValidationError::new(messages::must_not_be_empty(what)));
     }
     if trimmed.len() > max {
-        return Err(ValidationError::new(format!(
-            "{what} must be at most {max} characters"
-        )));
+        return Err(ValidationError::new(messages::too_long(what, max)));
     }
     if !trimmed
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(ValidationError::new(format!(
-            "{what} may contain only letters, digits, '-' and '_'"
-        )));
+        return Err(ValidationError::new(messages::key_safe_alphabet(what)));
     }
     Ok(trimmed.to_owned())
 }

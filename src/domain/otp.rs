@@ -6,6 +6,7 @@ use rand::Rng;
 use sha2::Sha256;
 
 use super::{RequestId, ValidationError};
+use crate::messages;
 
 const DIGITS: usize = 6;
 
@@ -57,8 +58,8 @@ pub const MIN_SECRET_LEN: usize = 32;
 impl OtpHasher {
     pub fn new(secret: &[u8]) -> Result<Self, ValidationError> {
         if secret.len() < MIN_SECRET_LEN {
-            return Err(ValidationError::new(format!(
-                "the OTP secret must be at least {MIN_SECRET_LEN} bytes"
+            return Err(ValidationError::new(messages::secret_too_short(
+                MIN_SECRET_LEN,
             )));
         }
         Ok(Self {

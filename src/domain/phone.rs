@@ -3,6 +3,7 @@ use std::fmt;
 use phonenumber::Mode;
 
 use super::{sha256_hex, ValidationError};
+use crate::messages;
 
 /// A phone number with its country code, valid for its region, held in E.164 (`+14155550123`).
 #[derive(Clone, PartialEq, Eq)]
@@ -14,22 +15,15 @@ impl PhoneNumber {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(ValidationError::new("phoneNumber must not be empty"));
+            return Err(ValidationError::new(messages::PHONE_EMPTY));
         }
         if !trimmed.starts_with('+') {
-            return Err(ValidationError::new(
-                "phoneNumber must include the country code in international format, e.g. +14155550123",
-            ));
+            return Err(ValidationError::new(messages::PHONE_NO_COUNTRY_CODE));
         }
-        let parsed = phonenumber::parse(None, trimmed).map_err(|_| {
-            ValidationError::new(
-                "phoneNumber is not a phone number with a country code, e.g. +14155550123",
-            )
-        })?;
+        let parsed = phonenumber::parse(None, trimmed)
+            .map_err(|_| ValidationError::new(messages::PHONE_NOT_A_NUMBER))?;
         if !phonenumber::is_valid(&parsed) {
-            return Err(ValidationError::new(
-                "phoneNumber is not a valid number for its country code",
-            ));
+            return Err(ValidationError::new(messages::PHONE_NOT_VALID));
         }
         Ok(Self(parsed.format().mode(Mode::E164).to_string()))
     }

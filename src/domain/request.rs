@@ -72,6 +72,16 @@ impl RequestStatus {
         }
     }
 
+    /// The status as seen at `now` (Unix seconds) of a request whose code expires at
+    /// `otp_expires_at`: a pending request whose code ran out can no longer be verified, so it
+    /// reads as expired (a hung-up call ends this way) until its next event stores that.
+    pub fn as_of(self, otp_expires_at: u64, now: u64) -> RequestStatus {
+        match self {
+            RequestStatus::Pending if now >= otp_expires_at => RequestStatus::Expired,
+            status => status,
+        }
+    }
+
     /// `isValidated` in the published retrieval API.
     pub fn is_validated(self) -> bool {
         matches!(self, RequestStatus::Verified | RequestStatus::Accepted)
@@ -174,6 +184,16 @@ mod tests {
             assert_eq!(status.as_str().parse::<RequestStatus>(), Ok(status));
         }
         assert!("done".parse::<RequestStatus>().is_err());
+    }
+
+    #[test]
+    fn a_pending_request_reads_as_expired_from_its_code_expiry_on() {
+        assert_eq!(Pending.as_of(100, 99), Pending);
+        assert_eq!(Pending.as_of(100, 100), Expired);
+        assert_eq!(Pending.as_of(100, 5_000), Expired);
+        for settled in [Verified, Failed, Expired, Accepted] {
+            assert_eq!(settled.as_of(100, 5_000), settled);
+        }
     }
 
     #[test]

@@ -2,43 +2,23 @@
 
 use lambda_http::http::StatusCode;
 
-use super::errors::{json_response, message, ApiError, REQUEST_ACCEPTED};
-use super::{parse_json, Handled, IdBody};
-use crate::app::App;
-use crate::domain::{RequestId, RequestStatus, TenantId, Transition};
-use crate::ports::{ApiStore, TransitionDetails};
+use super::errors::{json_response, message, ApiError};
+use super::{parse_json, App, Handled, IdBody};
+use crate::domain::{RequestId, TenantId};
+use crate::messages;
+use crate::ports::Ports;
+use crate::use_cases::review;
 
-pub(super) async fn handle<S: ApiStore, M, D>(
-    app: &App<S, M, D>,
+pub(super) async fn handle<P: Ports>(
+    app: &App<P>,
     tenant: &TenantId,
     body: &[u8],
+    now: u64,
 ) -> Handled {
     let body: IdBody = parse_json(body)?;
     // An id that is not a request id names no request: the published "not accepted".
     let id = RequestId::parse(&body.id).map_err(|_| ApiError::NotAccepted)?;
-    let details = TransitionDetails {
-        now: crate::unix_now(),
-        ..Default::default()
-    };
-    let accepted = app
-        .store
-        .transition(
-            tenant,
-            &id,
-            RequestStatus::Verified,
-            Transition::Accept,
-            details,
-        )
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "accepting failed");
-            ApiError::Internal
-        })?;
-    if !accepted {
-        return Err(ApiError::NotAccepted);
-    }
-    Ok((
-        json_response(StatusCode::OK, &message(REQUEST_ACCEPTED)),
-        "accepted",
-    ))
+    review::accept(&app.store, tenant, &id, now).await?;
+    let ok = message(messages::REQUEST_ACCEPTED);
+    Ok((json_response(StatusCode::OK, &ok), "accepted"))
 }

@@ -8,14 +8,12 @@
 use lambda_http::http::StatusCode;
 use serde::Serialize;
 
-use super::errors::{json_response, ApiError};
-use super::Handled;
-use crate::app::App;
+use super::errors::json_response;
+use super::{App, Handled};
 use crate::domain::TenantId;
-use crate::ports::ApiStore;
-
-pub const CLEARED: &str = "All KYC requests cleared";
-pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
+use crate::messages;
+use crate::ports::Ports;
+use crate::use_cases::review;
 
 #[derive(Serialize)]
 struct Cleared {
@@ -24,20 +22,12 @@ struct Cleared {
     remaining: u64,
 }
 
-pub(super) async fn handle<S: ApiStore, M, D>(app: &App<S, M, D>, tenant: &TenantId) -> Handled {
-    let outcome = app
-        .store
-        .clear_requests(tenant, app.clear_budget)
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "clearing failed");
-            ApiError::Internal
-        })?;
+pub(super) async fn handle<P: Ports>(app: &App<P>, tenant: &TenantId) -> Handled {
+    let outcome = review::clear(&app.store, tenant, app.clear_budget).await?;
     let body = Cleared {
-        message: if outcome.remaining == 0 {
-            CLEARED
-        } else {
-            PARTLY_CLEARED
+        message: match outcome.remaining {
+            0 => messages::CLEARED,
+            _ => messages::PARTLY_CLEARED,
         },
         deleted: outcome.deleted,
         remaining: outcome.remaining,

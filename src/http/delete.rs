@@ -3,28 +3,17 @@
 
 use lambda_http::http::StatusCode;
 
-use super::errors::{json_response, message, ApiError, REQUEST_DELETED};
-use super::{parse_json, Handled, IdBody};
-use crate::app::App;
+use super::errors::{json_response, message, ApiError};
+use super::{parse_json, App, Handled, IdBody};
 use crate::domain::{RequestId, TenantId};
-use crate::ports::ApiStore;
+use crate::messages;
+use crate::ports::Ports;
+use crate::use_cases::review;
 
-pub(super) async fn handle<S: ApiStore, M, D>(
-    app: &App<S, M, D>,
-    tenant: &TenantId,
-    body: &[u8],
-) -> Handled {
+pub(super) async fn handle<P: Ports>(app: &App<P>, tenant: &TenantId, body: &[u8]) -> Handled {
     let body: IdBody = parse_json(body)?;
     let id = RequestId::parse(&body.id).map_err(|_| ApiError::RequestNotFound)?;
-    let deleted = app.store.delete_request(tenant, &id).await.map_err(|err| {
-        tracing::error!(error = %err, "deleting failed");
-        ApiError::Internal
-    })?;
-    if !deleted {
-        return Err(ApiError::RequestNotFound);
-    }
-    Ok((
-        json_response(StatusCode::OK, &message(REQUEST_DELETED)),
-        "deleted",
-    ))
+    review::delete(&app.store, tenant, &id).await?;
+    let ok = message(messages::REQUEST_DELETED);
+    Ok((json_response(StatusCode::OK, &ok), "deleted"))
 }

@@ -1,23 +1,16 @@
-//! Every error the API answers with, and the one `match` that gives each its status and body.
-//! The published strings live here, pinned by the test below.
+//! Every error the API answers with, and the one function that gives each its status, its
+//! outcome for the log line and its body. Use-case errors become `ApiError` through one
+//! `From` each; the texts are in `crate::messages`.
 
-use lambda_http::http::{header, StatusCode};
+use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use super::json;
-
-pub const INVALID_API_KEY: &str = "invalid api key";
-pub const ALREADY_TAKEN: &str = "(email, phone) already taken";
-pub const NO_DOCUMENT: &str = "There is no document identification data with the provided id!";
-pub const REQUEST_SUBMITTED: &str = "Request submitted";
-pub const REQUEST_ACCEPTED: &str = "Kyc request accepted";
-pub const REQUEST_NOT_ACCEPTED: &str = "Kyc request not accepted";
-pub const REQUEST_DELETED: &str = "KYC request deleted!";
-pub const REQUEST_NOT_FOUND: &str = "There is no KYC request with the provided id";
-pub const NOT_SUBMITTED: &str =
-    "The request was not submitted: the verification email or call could not be sent. Try again later.";
-pub const INTERNAL: &str = "Internal error; the request may be retried";
+use crate::messages;
+use crate::ports::SubmitError;
+use crate::use_cases::authenticate::AuthError;
+use crate::use_cases::review::ReviewError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -63,83 +56,139 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
-    /// A short, PII-free name for the logs.
-    pub fn outcome(&self) -> &'static str {
+    /// The status, a short PII-free outcome name for the log line, and the body.
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
+        let error = |status, outcome, text: &str| {
+            let body = json::to_string(&ErrorBody {
+                error: text,
+                fields: None,
+            });
+            (status, outcome, body)
+        };
         match self {
-            ApiError::InvalidApiKey => "invalid_api_key",
-            ApiError::NotFound { .. } => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::Taken { .. } => "already_taken",
-            ApiError::NoDocument => "no_document",
-            ApiError::NotSubmitted => "not_submitted",
-            ApiError::NotAccepted => "not_accepted",
-            ApiError::RequestNotFound => "request_not_found",
-            ApiError::Internal => "internal_error",
+            ApiError::InvalidApiKey => error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_api_key",
+                messages::INVALID_API_KEY,
+            ),
+            ApiError::NotFound { path } => error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                &messages::no_route(path),
+            ),
+            ApiError::MethodNotAllowed { allow } => error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                &messages::method_not_allowed(allow),
+            ),
+            ApiError::UnsupportedMediaType => error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                messages::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            ApiError::PayloadTooLarge { limit } => error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                &messages::body_too_large(*limit),
+            ),
+            ApiError::BadRequest(text) => error(StatusCode::BAD_REQUEST, "bad_request", text),
+            ApiError::Taken { email, phone } => {
+                let named = [(*email, "email"), (*phone, "phoneNumber")];
+                let fields = named.iter().filter(|(taken, _)| *taken).map(|(_, f)| *f);
+                let body = json::to_string(&ErrorBody {
+                    error: messages::ALREADY_TAKEN,
+                    fields: Some(fields.collect()),
+                });
+                (StatusCode::CONFLICT, "already_taken", body)
+            }
+            ApiError::NoDocument => error(
+                StatusCode::BAD_REQUEST,
+                "no_document",
+                messages::NO_DOCUMENT,
+            ),
+            ApiError::NotSubmitted => error(
+                StatusCode::BAD_GATEWAY,
+                "not_submitted",
+                messages::NOT_SUBMITTED,
+            ),
+            ApiError::NotAccepted => (
+                StatusCode::BAD_REQUEST,
+                "not_accepted",
+                json::to_string(&message(messages::REQUEST_NOT_ACCEPTED)),
+            ),
+            ApiError::RequestNotFound => error(
+                StatusCode::NOT_FOUND,
+                "request_not_found",
+                messages::REQUEST_NOT_FOUND,
+            ),
+            ApiError::Internal => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                messages::INTERNAL,
+            ),
         }
     }
 
-    pub fn into_response(self) -> Response<Body> {
-        let mut fields = None;
-        let (status, message) = match &self {
-            ApiError::InvalidApiKey => (StatusCode::UNAUTHORIZED, INVALID_API_KEY.to_owned()),
-            ApiError::NotFound { path } => (StatusCode::NOT_FOUND, format!("no route {path}")),
-            ApiError::MethodNotAllowed { allow } => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("method not allowed here; use {allow}"),
-            ),
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type must be application/json".to_owned(),
-            ),
-            ApiError::PayloadTooLarge { limit } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body must be at most {limit} bytes"),
-            ),
-            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, message.clone()),
-            ApiError::Taken { email, phone } => {
-                let named = [(*email, "email"), (*phone, "phoneNumber")];
-                fields = Some(
-                    named
-                        .iter()
-                        .filter(|(taken, _)| *taken)
-                        .map(|(_, f)| *f)
-                        .collect(),
-                );
-                (StatusCode::CONFLICT, ALREADY_TAKEN.to_owned())
-            }
-            ApiError::NoDocument => (StatusCode::BAD_REQUEST, NO_DOCUMENT.to_owned()),
-            ApiError::NotSubmitted => (StatusCode::BAD_GATEWAY, NOT_SUBMITTED.to_owned()),
-            ApiError::NotAccepted => {
-                return json_response(StatusCode::BAD_REQUEST, &message(REQUEST_NOT_ACCEPTED))
-            }
-            ApiError::RequestNotFound => (StatusCode::NOT_FOUND, REQUEST_NOT_FOUND.to_owned()),
-            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL.to_owned()),
-        };
-        let mut response = json_response(
-            status,
-            &ErrorBody {
-                error: &message,
-                fields,
-            },
-        );
+    /// The response, and the outcome for the log line.
+    pub fn into_response(self) -> (Response<Body>, &'static str) {
+        let (status, outcome, body) = self.parts();
+        let mut response = json_text(status, body);
         if let ApiError::MethodNotAllowed { allow } = self {
             response
                 .headers_mut()
-                .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
-        response
+        (response, outcome)
     }
 }
 
-pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+/// A store or service failure the caller can do nothing about: logged here, answered 500.
+fn internal(err: &crate::ports::ServiceError, doing: &'static str) -> ApiError {
+    tracing::error!(error = %err, kind = ?err.kind, doing, "service failure");
+    ApiError::Internal
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::InvalidKey => ApiError::InvalidApiKey,
+            AuthError::Service(err) => internal(&err, "looking up the api key"),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(err: SubmitError) -> Self {
+        match err {
+            SubmitError::DocumentNotFound => ApiError::NoDocument,
+            SubmitError::Taken { email, phone } => ApiError::Taken { email, phone },
+            SubmitError::DeliveryFailed { .. } => ApiError::NotSubmitted,
+            SubmitError::Store(err) => internal(&err, "submitting a request"),
+        }
+    }
+}
+
+impl From<ReviewError> for ApiError {
+    fn from(err: ReviewError) -> Self {
+        match err {
+            ReviewError::NotFound => ApiError::RequestNotFound,
+            ReviewError::NotAccepted => ApiError::NotAccepted,
+            ReviewError::Store(err) => internal(&err, "reviewing requests"),
+        }
+    }
+}
+
+fn json_text(status: StatusCode, body: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(json::to_string(body)))
+        .body(Body::Text(body))
         .expect("static status and header are valid")
+}
+
+/// A JSON response in the published layout.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    json_text(status, json::to_string(body))
 }
 
 #[cfg(test)]
@@ -147,16 +196,12 @@ mod tests {
     use super::*;
 
     fn body(err: ApiError) -> (u16, String) {
-        let response = err.into_response();
-        let status = response.status().as_u16();
-        match response.into_body() {
-            Body::Text(text) => (status, text),
-            other => panic!("unexpected body {other:?}"),
-        }
+        let (status, _, body) = err.parts();
+        (status.as_u16(), body)
     }
 
     #[test]
-    fn published_strings_are_byte_exact() {
+    fn published_bodies_are_byte_exact() {
         assert_eq!(
             body(ApiError::InvalidApiKey),
             (401, r#"{"error": "invalid api key"}"#.into())
@@ -187,35 +232,50 @@ mod tests {
             .1,
             r#"{"error": "(email, phone) already taken", "fields": ["email", "phoneNumber"]}"#
         );
-        assert_eq!(REQUEST_SUBMITTED, "Request submitted");
         assert_eq!(
             body(ApiError::NotAccepted),
             (400, r#"{"message": "Kyc request not accepted"}"#.into())
         );
         assert_eq!(
-            super::super::json::to_string(&message(REQUEST_ACCEPTED)),
+            json::to_string(&message(messages::REQUEST_ACCEPTED)),
             r#"{"message": "Kyc request accepted"}"#
         );
         assert_eq!(
-            super::super::json::to_string(&message(REQUEST_DELETED)),
+            json::to_string(&message(messages::REQUEST_DELETED)),
             r#"{"message": "KYC request deleted!"}"#
         );
     }
 
     #[test]
-    fn every_error_is_a_json_error_with_its_status() {
-        for (err, status) in [
-            (ApiError::NotFound { path: "/x".into() }, 404),
-            (ApiError::MethodNotAllowed { allow: "POST" }, 405),
-            (ApiError::UnsupportedMediaType, 415),
-            (ApiError::PayloadTooLarge { limit: 10 }, 413),
-            (ApiError::BadRequest("email is required".into()), 400),
-            (ApiError::NotSubmitted, 502),
-            (ApiError::RequestNotFound, 404),
-            (ApiError::Internal, 500),
+    fn every_error_is_a_json_error_with_its_status_and_outcome() {
+        for (err, status, outcome) in [
+            (ApiError::NotFound { path: "/x".into() }, 404, "not_found"),
+            (
+                ApiError::MethodNotAllowed { allow: "POST" },
+                405,
+                "method_not_allowed",
+            ),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                ApiError::PayloadTooLarge { limit: 10 },
+                413,
+                "payload_too_large",
+            ),
+            (
+                ApiError::BadRequest("email is required".into()),
+                400,
+                "bad_request",
+            ),
+            (ApiError::NotSubmitted, 502, "not_submitted"),
+            (ApiError::RequestNotFound, 404, "request_not_found"),
+            (ApiError::Internal, 500, "internal_error"),
         ] {
-            let (got, text) = body(err);
-            assert_eq!(got, status);
+            let (got, name, text) = err.parts();
+            assert_eq!((got.as_u16(), name), (status, outcome));
             let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert!(
                 parsed["error"].as_str().is_some_and(|e| !e.is_empty()),
@@ -226,7 +286,55 @@ mod tests {
 
     #[test]
     fn method_not_allowed_names_the_allowed_method() {
-        let response = ApiError::MethodNotAllowed { allow: "POST" }.into_response();
+        let (response, _) = ApiError::MethodNotAllowed { allow: "POST" }.into_response();
         assert_eq!(response.headers()[header::ALLOW], "POST");
+    }
+
+    #[test]
+    fn use_case_errors_map_to_one_api_error_each() {
+        use crate::ports::{ServiceError, ServiceErrorKind};
+        let down = ServiceError::new("dynamodb", ServiceErrorKind::Unavailable, "down");
+        assert_eq!(
+            ApiError::from(AuthError::InvalidKey),
+            ApiError::InvalidApiKey
+        );
+        assert_eq!(
+            ApiError::from(AuthError::Service(down.clone())),
+            ApiError::Internal
+        );
+        assert_eq!(
+            ApiError::from(SubmitError::DocumentNotFound),
+            ApiError::NoDocument
+        );
+        assert_eq!(
+            ApiError::from(SubmitError::Taken {
+                email: false,
+                phone: true
+            }),
+            ApiError::Taken {
+                email: false,
+                phone: true
+            }
+        );
+        assert_eq!(
+            ApiError::from(SubmitError::DeliveryFailed {
+                failed: "x",
+                released: true
+            }),
+            ApiError::NotSubmitted
+        );
+        assert_eq!(
+            ApiError::from(SubmitError::Store(down.clone())),
+            ApiError::Internal
+        );
+        assert_eq!(
+            ApiError::from(ReviewError::NotFound),
+            ApiError::RequestNotFound
+        );
+        assert_eq!(
+            ApiError::from(ReviewError::NotAccepted),
+            ApiError::NotAccepted
+        );
+        assert_eq!(ApiError::from(ReviewError::Store(down)), ApiError::Internal);
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use ekyc::verification::{CallResult, Step};
-use ekyc::verifier::{PARAM_DIGITS, PARAM_STEP};
+use ekyc::contact_flow::{PARAM_DIGITS, PARAM_STEP};
+use ekyc::use_cases::answer_call::{CallResult, Step};
 use serde_json::Value;
 
 /// The placeholder the SAM template and the Terraform module replace with the verifier's ARN.

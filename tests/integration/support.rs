@@ -10,11 +10,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer};
-use ekyc::app::App;
-use ekyc::auth::ApiKeyCache;
-use ekyc::create_request::OtpSettings;
-use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, OtpHasher, OtpPolicy, TenantId};
+use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer, Aws};
+use ekyc::config::AppSettings;
+use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, OtpHasher, TenantId};
+use ekyc::http::App;
 use ekyc::ports::{AcceptedFilter, RequestLifecycle};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
@@ -101,7 +100,7 @@ pub async fn failing_ses() -> MockServer {
     server
 }
 
-pub type TestApp = App<DynamoStore, SesMailer, ConnectDialer>;
+pub type TestApp = App<Aws>;
 
 /// One tenant with an API key and a registered document, and the handler wired to the stack.
 pub struct Tenant {
@@ -164,23 +163,23 @@ impl Tenant {
         cache: Duration,
     ) -> TestApp {
         let sdk = sdk_config().await;
-        App {
-            store: store().await,
-            mailer: SesMailer::new(ses_client(&sdk, ses_endpoint), SENDER, None),
-            dialer: ConnectDialer::new(
+        let settings = AppSettings {
+            api_key_cache_ttl: cache,
+            ..AppSettings::default()
+        };
+        App::new(
+            &settings,
+            OTP_SECRET,
+            store().await,
+            SesMailer::new(ses_client(&sdk, ses_endpoint), SENDER, None),
+            ConnectDialer::new(
                 connect_client(&sdk, connect_endpoint),
                 INSTANCE_ID,
                 FLOW_ID,
                 SOURCE_NUMBER,
             ),
-            auth: ApiKeyCache::new(cache),
-            otp: OtpSettings {
-                hasher: hasher(),
-                policy: OtpPolicy::default(),
-            },
-            page_tokens: ekyc::http::page_token::PageTokens::new(OTP_SECRET),
-            clear_budget: Duration::from_secs(20),
-        }
+        )
+        .unwrap()
     }
 
     pub async fn app(connect: &MockServer) -> TestApp {
@@ -321,10 +320,22 @@ pub async fn request_items(
         .collect()
 }
 
-/// The demo tenant that `make run` seeds and `events/*.json` use.
-pub const DEMO_TENANT: &str = "demo";
-pub const DEMO_KEY: &str = "ekyc_local-demo-key-never-use-in-production";
-pub const DEMO_DOCUMENT: &str = "demo-passport-0001";
+/// A value of scripts/local.env, where the scripts read the local stack's ports and demo data.
+pub fn local_env(name: &str) -> &'static str {
+    include_str!("../../scripts/local.env")
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("scripts/local.env has no {name}"))
+}
+
+/// The demo tenant that `make run` seeds and `events/*.json` use: (tenant, key, document).
+pub fn demo() -> (&'static str, &'static str, &'static str) {
+    (
+        local_env("DEMO_TENANT"),
+        local_env("DEMO_KEY"),
+        local_env("DEMO_DOCUMENT"),
+    )
+}
 
 /// How many requests a tenant has stored.
 pub async fn stored_requests(tenant: &TenantId) -> usize {
@@ -341,7 +352,7 @@ pub async fn stored_requests(tenant: &TenantId) -> usize {
 pub async fn handle(app: &TestApp, request: Request) -> Response<Body> {
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let response = ekyc::http::handle(app, request).await;
+    let response = ekyc::http::handle(app, request, ekyc::unix_now()).await;
     crate::contract::check(&method, &path, response.status().as_u16(), &text(&response));
     response
 }

@@ -5,8 +5,8 @@ use std::collections::{HashMap, VecDeque};
 
 use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 use ekyc::adapters::dynamodb::DynamoStore;
-use ekyc::call_simulator::{connect_event, play, Call, Caller, Ending};
-use ekyc::verifier::{handle as verify, Verifier};
+use ekyc::contact_flow::{handle as verify, Verifier};
+use ekyc::dev::call_simulator::{connect_event, play, Call, Caller, Ending};
 use futures::future::join_all;
 use serde_json::Value;
 

@@ -1,5 +1,6 @@
-//! The verifier Lambda's edge: an Amazon Connect flow event in, the flat string map the flow
-//! reads as `$.External.*` out.
+//! The verifier Lambda's edge, as `http/` is the API's: an Amazon Connect contact-flow event
+//! in, the flat string map the flow reads as `$.External.*` out. The decisions are in
+//! `use_cases::answer_call`; `bin/verifier.rs` only wires this to the Lambda runtime.
 //!
 //! Contact attributes (set by the create path's `StartOutboundVoiceContact`): `requestId`,
 //! `tenantId`. Parameters (set by the flow's `InvokeLambdaFunction`): `step` (`last4` or
@@ -10,10 +11,9 @@ use std::time::Instant;
 
 use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 
-use crate::adapters::connect::{ATTR_REQUEST_ID, ATTR_TENANT_ID};
 use crate::domain::{OtpHasher, RequestId, TenantId};
-use crate::ports::VerificationStore;
-use crate::verification::{verify, CallAnswer, CallResult, Step, VerifyInput};
+use crate::ports::{contact_attributes, VerificationStore};
+use crate::use_cases::answer_call::{answer_call, CallAnswer, CallInput, Step};
 
 pub const PARAM_STEP: &str = "step";
 pub const PARAM_DIGITS: &str = "digits";
@@ -47,10 +47,10 @@ pub async fn handle<S: VerificationStore>(
     let attributes = &event.details.contact_data.attributes;
     let parameters = &event.details.parameters;
     let tenant = attributes
-        .get(ATTR_TENANT_ID)
+        .get(contact_attributes::TENANT_ID)
         .and_then(|t| TenantId::parse(t).ok());
     let request = attributes
-        .get(ATTR_REQUEST_ID)
+        .get(contact_attributes::REQUEST_ID)
         .and_then(|r| RequestId::parse(r).ok());
     let step = parameters.get(PARAM_STEP).and_then(|s| Step::parse(s));
     let digits = parameters
@@ -60,26 +60,20 @@ pub async fn handle<S: VerificationStore>(
 
     let outcome = match (&tenant, &request, step) {
         (Some(tenant), Some(request), Some(step)) => {
-            let input = VerifyInput {
+            let input = CallInput {
                 tenant,
                 request,
                 step,
                 digits,
                 contact_id: &contact,
             };
-            verify(&verifier.store, &verifier.hasher, input, now).await
+            answer_call(&verifier.store, &verifier.hasher, input, now).await
         }
-        _ => Ok(CallAnswer {
-            result: CallResult::Error,
-            attempts_left: 0,
-        }),
+        _ => Ok(CallAnswer::ERROR),
     };
     let answer = outcome.unwrap_or_else(|err| {
         tracing::error!(contact_id = %contact, error = %err, "verification failed");
-        CallAnswer {
-            result: CallResult::Error,
-            attempts_left: 0,
-        }
+        CallAnswer::ERROR
     });
     tracing::info!(
         contact_id = %contact,

@@ -12,7 +12,7 @@ use std::future::Future;
 use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 use serde_json::{json, Value};
 
-use crate::verification::TIMEOUT_INPUT;
+use crate::use_cases::answer_call::TIMEOUT_INPUT;
 
 /// The person on the phone.
 pub trait Caller {

@@ -1,7 +1,5 @@
-//! `GET /api/requests` and `GET /api/requests/{id}`: the published retrieval shape, joined
-//! with the document records.
-
-use std::collections::HashMap;
+//! `GET /api/requests` and `GET /api/requests/{id}`: KYC requests in the published retrieval
+//! shape, joined with their document records.
 
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -9,12 +7,11 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::errors::{json_response, ApiError};
-use super::Handled;
-use crate::app::App;
-use crate::domain::{
-    DocumentId, DocumentIdentification, IdInformation, RequestId, RequestStatus, TenantId,
-};
-use crate::ports::{AcceptedFilter, ApiStore, ServiceError, StoredRequest};
+use super::{App, Handled};
+use crate::domain::{IdInformation, RequestId, TenantId};
+use crate::messages;
+use crate::ports::{AcceptedFilter, Ports};
+use crate::use_cases::review::{self, Reviewed};
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
@@ -94,19 +91,14 @@ static NO_INFORMATION: IdInformation = IdInformation {
     internal_id: None,
 };
 
-fn view<'a>(
-    r: &'a StoredRequest,
-    document: Option<&'a DocumentIdentification>,
-    now: u64,
-) -> RequestView<'a> {
-    // A pending request whose code ran out can no longer be verified: it reads as expired
-    // (a hung-up call ends this way); the stored status follows at its next event.
-    let lapsed = r.status == RequestStatus::Pending && now >= r.otp_expires_at;
-    let (status, expired_at) = if lapsed {
-        (RequestStatus::Expired, Some(r.otp_expires_at))
-    } else {
-        (r.status, r.expired_at)
-    };
+fn view(reviewed: &Reviewed) -> RequestView<'_> {
+    let Reviewed {
+        request: r,
+        status,
+        expired_at,
+        document,
+    } = reviewed;
+    let document = document.as_ref();
     RequestView {
         id: r.id.to_string(),
         email: &r.email,
@@ -131,45 +123,23 @@ fn view<'a>(
     }
 }
 
-fn internal(err: ServiceError) -> ApiError {
-    tracing::error!(error = %err, "reading requests failed");
-    ApiError::Internal
-}
-
-async fn respond<S: ApiStore>(
-    store: &S,
-    tenant: &TenantId,
-    stored: &[StoredRequest],
-    next_token: Option<String>,
-) -> Handled {
-    let ids: Vec<DocumentId> = stored.iter().map(|r| r.document_id.clone()).collect();
-    let documents: HashMap<DocumentId, DocumentIdentification> =
-        store.get_documents(tenant, &ids).await.map_err(internal)?;
-    let now = crate::unix_now();
+fn respond(reviewed: &[Reviewed], next_token: Option<String>) -> Handled {
     let body = Requests {
-        requests: stored
-            .iter()
-            .map(|r| view(r, documents.get(&r.document_id), now))
-            .collect(),
+        requests: reviewed.iter().map(view).collect(),
         next_token,
     };
     Ok((json_response(StatusCode::OK, &body), "listed"))
 }
 
-pub(super) async fn get_one<S: ApiStore, M, D>(
-    app: &App<S, M, D>,
+pub(super) async fn get_one<P: Ports>(
+    app: &App<P>,
     tenant: &TenantId,
     raw_id: &str,
+    now: u64,
 ) -> Handled {
-    let not_found = || ApiError::RequestNotFound;
-    let id = RequestId::parse(raw_id).map_err(|_| not_found())?;
-    let request = app
-        .store
-        .get_request(tenant, &id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(not_found)?;
-    respond(&app.store, tenant, std::slice::from_ref(&request), None).await
+    let id = RequestId::parse(raw_id).map_err(|_| ApiError::RequestNotFound)?;
+    let found = review::get(&app.store, tenant, &id, now).await?;
+    respond(std::slice::from_ref(&found), None)
 }
 
 struct ListQuery {
@@ -190,11 +160,7 @@ fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
                 parsed.filter = match value.as_ref() {
                     "true" => AcceptedFilter::Accepted,
                     "false" => AcceptedFilter::NotAccepted,
-                    _ => {
-                        return Err(ApiError::BadRequest(
-                            "accepted must be true or false".into(),
-                        ))
-                    }
+                    _ => return Err(ApiError::BadRequest(messages::ACCEPTED_FILTER.into())),
                 }
             }
             "limit" => {
@@ -202,11 +168,7 @@ fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
                     .parse()
                     .ok()
                     .filter(|l| (1..=MAX_LIMIT).contains(l))
-                    .ok_or_else(|| {
-                        ApiError::BadRequest(format!(
-                            "limit must be a whole number from 1 to {MAX_LIMIT}"
-                        ))
-                    })?
+                    .ok_or_else(|| ApiError::BadRequest(messages::limit_range(MAX_LIMIT)))?
             }
             "nextToken" => parsed.next_token = Some(value.into_owned()),
             _ => {}
@@ -215,26 +177,25 @@ fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
     Ok(parsed)
 }
 
-pub(super) async fn list<S: ApiStore, M, D>(
-    app: &App<S, M, D>,
+pub(super) async fn list<P: Ports>(
+    app: &App<P>,
     tenant: &TenantId,
     query: &str,
+    now: u64,
 ) -> Handled {
     let query = parse_query(query)?;
     let start = match &query.next_token {
         None => None,
-        Some(token) => Some(app.page_tokens.open(token, tenant, query.filter).ok_or_else(|| {
-            ApiError::BadRequest("nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter".into())
-        })?),
+        Some(token) => Some(
+            app.page_tokens
+                .open(token, tenant, query.filter)
+                .ok_or_else(|| ApiError::BadRequest(messages::BAD_NEXT_TOKEN.into()))?,
+        ),
     };
-    let page = app
-        .store
-        .list_requests(tenant, query.filter, query.limit, start)
-        .await
-        .map_err(internal)?;
+    let page = review::list(&app.store, tenant, query.filter, query.limit, start, now).await?;
     let next_token = page
         .next
         .as_ref()
         .map(|c| app.page_tokens.issue(tenant, query.filter, c));
-    respond(&app.store, tenant, &page.requests, next_token).await
+    respond(&page.requests, next_token)
 }

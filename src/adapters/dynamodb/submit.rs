@@ -1,0 +1,197 @@
+//! Submitting a request: the create transaction (document exists, email and phone free, request
+//! and OTP written) and its release when the email or the call could not go out.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+
+use super::{codec, keys, DynamoStore, SERVICE};
+use crate::adapters::{is_conflict, is_throttling, sdk_error, OrServiceError};
+use crate::domain::NewKycRequest;
+use crate::ports::{RequestStore, ServiceError, ServiceErrorKind, SubmitError};
+
+/// How often a transaction that lost a `TransactionConflict` is tried again before giving up.
+const CONFLICT_RETRIES: u32 = 4;
+
+/// Positions of the items in the create transaction, which `CancellationReasons` follows.
+const CREATE_DOCUMENT: usize = 0;
+const CREATE_EMAIL: usize = 3;
+const CREATE_PHONE: usize = 4;
+
+impl DynamoStore {
+    fn create_items(&self, r: &NewKycRequest) -> Result<Vec<TransactWriteItem>, ServiceError> {
+        let document_exists = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::document(&r.tenant, &r.document_id).item()))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .or_service(SERVICE)?;
+        let [request, otp, email, phone] = codec::new_request_items(r);
+        let absent = "attribute_not_exists(pk)";
+        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE.
+        Ok(vec![
+            TransactWriteItem::builder()
+                .condition_check(document_exists)
+                .build(),
+            self.put(request, absent)?,
+            self.put(otp, absent)?,
+            self.put(email, absent)?,
+            self.put(phone, absent)?,
+        ])
+    }
+}
+
+/// What a cancelled create transaction means, from its per-item reasons.
+enum Cancelled {
+    Refused(SubmitError),
+    Conflict,
+}
+
+fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
+    let code = |i: usize| codes.get(i).copied().flatten().unwrap_or("None");
+    let failed = |i: usize| code(i) == "ConditionalCheckFailed";
+    if failed(CREATE_DOCUMENT) {
+        return Cancelled::Refused(SubmitError::DocumentNotFound);
+    }
+    if failed(CREATE_EMAIL) || failed(CREATE_PHONE) {
+        return Cancelled::Refused(SubmitError::Taken {
+            email: failed(CREATE_EMAIL),
+            phone: failed(CREATE_PHONE),
+        });
+    }
+    if codes.iter().flatten().any(|c| is_conflict(c)) {
+        return Cancelled::Conflict;
+    }
+    let kind = if codes.iter().flatten().any(|c| is_throttling(c)) {
+        ServiceErrorKind::Throttled
+    } else {
+        ServiceErrorKind::Rejected
+    };
+    let summary: Vec<&str> = (0..codes.len()).map(code).collect();
+    Cancelled::Refused(SubmitError::Store(ServiceError::new(
+        SERVICE,
+        kind,
+        format!("create transaction cancelled: {summary:?}"),
+    )))
+}
+
+impl RequestStore for DynamoStore {
+    async fn create_request(&self, request: &NewKycRequest) -> Result<(), SubmitError> {
+        let items = self.create_items(request)?;
+        let mut attempt = 0;
+        loop {
+            let token = Some(request.id.to_string());
+            let Err(err) = self.send_transaction(items.clone(), token).await else {
+                return Ok(());
+            };
+            let cancelled = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    let codes: Vec<Option<&str>> =
+                        e.cancellation_reasons().iter().map(|r| r.code()).collect();
+                    classify_cancellation(&codes)
+                }
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    Cancelled::Conflict
+                }
+                _ => return Err(sdk_error(SERVICE, &err).into()),
+            };
+            match cancelled {
+                Cancelled::Refused(refusal) => return Err(refusal),
+                Cancelled::Conflict if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    let jitter = rand::random::<u64>() % 50;
+                    tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt) + jitter))
+                        .await;
+                }
+                Cancelled::Conflict => {
+                    return Err(ServiceError::new(
+                        SERVICE,
+                        ServiceErrorKind::Conflict,
+                        "create transaction kept conflicting with concurrent writes",
+                    )
+                    .into())
+                }
+            }
+        }
+    }
+
+    async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
+        let (email, phone) = (r.email.uniqueness_key(), r.phone.uniqueness_key());
+        let items = self.removal_items(&r.tenant, &r.id, (&email, &phone))?;
+        self.send_transaction(items, None).await.or_service(SERVICE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(codes: &[Option<&str>]) -> SubmitError {
+        match classify_cancellation(codes) {
+            Cancelled::Refused(e) => e,
+            Cancelled::Conflict => panic!("expected a refusal for {codes:?}"),
+        }
+    }
+
+    const OK: Option<&str> = Some("None");
+    const CCF: Option<&str> = Some("ConditionalCheckFailed");
+    const CONFLICT: Option<&str> = Some("TransactionConflict");
+
+    #[test]
+    fn a_missing_document_is_reported_first() {
+        assert_eq!(
+            refused(&[CCF, OK, OK, OK, OK]),
+            SubmitError::DocumentNotFound
+        );
+        assert_eq!(
+            refused(&[CCF, OK, OK, CCF, CCF]),
+            SubmitError::DocumentNotFound
+        );
+    }
+
+    #[test]
+    fn taken_reservations_name_their_fields() {
+        assert_eq!(
+            refused(&[OK, OK, OK, CCF, OK]),
+            SubmitError::Taken {
+                email: true,
+                phone: false
+            }
+        );
+        assert_eq!(
+            refused(&[OK, OK, OK, OK, CCF]),
+            SubmitError::Taken {
+                email: false,
+                phone: true
+            }
+        );
+        assert_eq!(
+            refused(&[OK, OK, OK, CCF, CCF]),
+            SubmitError::Taken {
+                email: true,
+                phone: true
+            }
+        );
+    }
+
+    #[test]
+    fn conflicts_are_retried_and_other_codes_are_service_errors_of_their_kind() {
+        assert!(matches!(
+            classify_cancellation(&[OK, OK, OK, CONFLICT, OK]),
+            Cancelled::Conflict
+        ));
+        let kind = |codes: &[Option<&str>]| match refused(codes) {
+            SubmitError::Store(e) => e.kind,
+            other => panic!("expected a service error, got {other:?}"),
+        };
+        assert_eq!(
+            kind(&[OK, Some("ThrottlingError"), OK, OK, OK]),
+            ServiceErrorKind::Throttled
+        );
+        assert_eq!(
+            kind(&[OK, Some("ValidationError"), OK, OK, OK]),
+            ServiceErrorKind::Rejected
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! In-memory adapters for every port, for unit tests of the use cases and the HTTP edge
+//! without DynamoDB Local, moto or the Connect stand-in (in the spirit of `store/memory.rs` in
+//! aws-samples/serverless-rust-demo). They keep the contracts the DynamoDB, SES and Connect
+//! adapters keep (all-or-nothing creates, per-tenant reservations, conditional transitions)
+//! and take switches that make an operation fail, stall, or lose a conditional-write race.
+
+mod delivery;
+mod faults;
+mod store;
+
+pub use delivery::{MemoryDialer, MemoryMailer, SentMail};
+pub use faults::{Fault, Op};
+pub use store::MemoryStore;
+
+use crate::ports::Ports;
+
+/// The in-memory set of adapters.
+pub struct InMemory;
+
+impl Ports for InMemory {
+    type Store = MemoryStore;
+    type Mailer = MemoryMailer;
+    type Dialer = MemoryDialer;
+}

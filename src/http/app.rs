@@ -1,0 +1,48 @@
+//! What the API handler owns: the adapters behind their ports, the API-key cache, the keys
+//! derived from the server secret and the settings. Built once per Lambda instance by
+//! [`App::new`] — in `bin/api.rs`, the tests and the bench alike.
+
+use std::time::Duration;
+
+use super::page_token::PageTokens;
+use crate::config::AppSettings;
+use crate::domain::{OtpHasher, ValidationError};
+use crate::ports::Ports;
+use crate::use_cases::authenticate::ApiKeyCache;
+use crate::use_cases::submit::OtpSettings;
+
+pub struct App<P: Ports> {
+    pub store: P::Store,
+    pub mailer: P::Mailer,
+    pub dialer: P::Dialer,
+    pub auth: ApiKeyCache,
+    pub otp: OtpSettings,
+    pub page_tokens: PageTokens,
+    /// How long one `DELETE /api/clear-requests` may work before answering with what remains.
+    pub clear_budget: Duration,
+}
+
+impl<P: Ports> App<P> {
+    /// The handler's state from its settings, the server secret (OTP and page-token keys are
+    /// derived from it) and its adapters. Refuses a secret too short to key an HMAC.
+    pub fn new(
+        settings: &AppSettings,
+        secret: &[u8],
+        store: P::Store,
+        mailer: P::Mailer,
+        dialer: P::Dialer,
+    ) -> Result<Self, ValidationError> {
+        Ok(Self {
+            store,
+            mailer,
+            dialer,
+            auth: ApiKeyCache::new(settings.api_key_cache_ttl),
+            otp: OtpSettings {
+                hasher: OtpHasher::new(secret)?,
+                policy: settings.otp_policy,
+            },
+            page_tokens: PageTokens::new(secret),
+            clear_budget: settings.clear_budget,
+        })
+    }
+}

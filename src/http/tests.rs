@@ -1,0 +1,360 @@
+//! The router through `handle`, with the in-memory adapters: every route and method, the
+//! order of checks, and the shape of every answer.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+
+use super::{handle, App};
+use crate::adapters::memory::{Fault, InMemory, MemoryDialer, MemoryMailer, MemoryStore, Op};
+use crate::config::AppSettings;
+use crate::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
+
+const KEY: &str = "ekyc_router-test-key";
+const NOW: u64 = 1_800_000_000;
+
+fn app() -> App<InMemory> {
+    let store = MemoryStore::default();
+    let tenant = TenantId::parse("acme").unwrap();
+    store.insert_api_key(&ApiKey::from_header(KEY).unwrap(), &tenant, true);
+    let document: DocumentIdentification =
+        serde_json::from_str(include_str!("../../events/document.json")).unwrap();
+    store.insert_document(&tenant, &DocumentId::parse("doc-1").unwrap(), document);
+    App::new(
+        &AppSettings::default(),
+        &[5u8; 32],
+        store,
+        MemoryMailer::default(),
+        MemoryDialer::default(),
+    )
+    .unwrap()
+}
+
+fn request(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("https://api.example.com{path}"));
+    if let Some(key) = key {
+        builder = builder.header("x-api-key", key);
+    }
+    let body = match body {
+        Some(body) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::Text(body.to_string())
+        }
+        None => Body::Empty,
+    };
+    builder.body(body).unwrap()
+}
+
+async fn call(
+    app: &App<InMemory>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    parts(handle(app, request(method, path, Some(KEY), body), NOW).await)
+}
+
+fn parts(response: Response<Body>) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = match response.body() {
+        Body::Text(text) => text.clone(),
+        other => panic!("a JSON text body, not {other:?}"),
+    };
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
+}
+
+fn submission(email: &str, phone: &str) -> Value {
+    json!({"email": email, "phoneNumber": phone, "documentIdentificationId": "doc-1"})
+}
+
+const ROUTES: [(&str, &str); 6] = [
+    ("POST", "/api/kyc-request"),
+    ("GET", "/api/requests"),
+    ("GET", "/api/requests/01JD3V6Q3W0C9Z8Y7X6W5V4T3S"),
+    ("PUT", "/api/accept"),
+    ("DELETE", "/api/delete-request"),
+    ("DELETE", "/api/clear-requests"),
+];
+
+#[tokio::test]
+async fn a_missing_or_unknown_key_is_401_on_every_route_and_before_routing() {
+    let app = app();
+    let paths = ROUTES
+        .iter()
+        .copied()
+        .chain([("GET", "/api/nowhere"), ("PATCH", "/api/accept")]);
+    for (method, path) in paths {
+        for key in [None, Some("ekyc_wrong")] {
+            let response = handle(&app, request(method, path, key, None), NOW).await;
+            assert_eq!(
+                parts(response),
+                (
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "invalid api key"})
+                ),
+                "{method} {path}"
+            );
+        }
+    }
+    assert_eq!(app.store.calls(Op::Create), 0);
+}
+
+#[tokio::test]
+async fn every_route_refuses_every_other_method_with_405_and_allow() {
+    let app = app();
+    for (allowed, path) in ROUTES {
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            if method == allowed {
+                continue;
+            }
+            let response = handle(&app, request(method, path, Some(KEY), None), NOW).await;
+            assert_eq!(
+                response.headers()[header::ALLOW],
+                allowed,
+                "{method} {path}"
+            );
+            let (status, body) = parts(response);
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+            assert_eq!(
+                body["error"],
+                format!("method not allowed here; use {allowed}")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_naming_the_path() {
+    let app = app();
+    for path in ["/api/kyc-requests", "/api", "/api/requests/a/b", "/"] {
+        let (status, body) = call(&app, "GET", path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            body["error"],
+            format!("no route {}", path.trim_end_matches('/'))
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_routes_check_content_type_and_size_before_parsing() {
+    let app = app();
+    for (method, path) in [ROUTES[0], ROUTES[3], ROUTES[4]] {
+        let mut wrong_type = request(method, path, Some(KEY), Some(json!({})));
+        wrong_type
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+        let (status, _) = parts(handle(&app, wrong_type, NOW).await);
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{path}");
+        let huge = json!({"id": "x".repeat(super::MAX_BODY_BYTES)});
+        let (status, _) = call(&app, method, path, Some(huge)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        let (status, body) = call(&app, method, path, Some(json!([1]))).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (
+                StatusCode::BAD_REQUEST,
+                Some("request body must be a JSON object")
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_request_goes_through_every_route() {
+    let app = app();
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(submission("a@example.com", "+14155550101")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (created["message"].as_str(), created["status"].as_str()),
+        (Some("Request submitted"), Some("pending"))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let (status, taken) = call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(submission("a@example.com", "+14155550102")),
+    )
+    .await;
+    assert_eq!(
+        (status, taken["fields"].clone()),
+        (StatusCode::CONFLICT, json!(["email"]))
+    );
+
+    let (status, listed) = call(&app, "GET", "/api/requests?accepted=false", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed["requests"][0]["id"], id.as_str());
+    assert_eq!(listed["requests"][0]["idInformation"]["lastName"], "DOE");
+    assert!(listed.get("nextToken").is_none());
+
+    let (status, one) = call(&app, "GET", &format!("/api/requests/{id}"), None).await;
+    assert_eq!(
+        (status, one["requests"][0]["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+
+    let (status, refused) = call(&app, "PUT", "/api/accept", Some(json!({"id": id}))).await;
+    assert_eq!(
+        (status, refused),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "Kyc request not accepted"})
+        )
+    );
+
+    let (status, deleted) = call(
+        &app,
+        "DELETE",
+        "/api/delete-request",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(
+        (status, deleted),
+        (StatusCode::OK, json!({"message": "KYC request deleted!"}))
+    );
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        "/api/delete-request",
+        Some(json!({"id": id})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(submission("b@example.com", "+14155550103")),
+    )
+    .await;
+    let (status, cleared) = call(&app, "DELETE", "/api/clear-requests", None).await;
+    assert_eq!(
+        (status, cleared),
+        (
+            StatusCode::OK,
+            json!({"message": "All KYC requests cleared", "deleted": 1, "remaining": 0})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_pending_request_past_its_code_expiry_reads_as_expired() {
+    let app = app();
+    let (_, created) = call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(submission("a@example.com", "+14155550101")),
+    )
+    .await;
+    let path = format!("/api/requests/{}", created["id"].as_str().unwrap());
+    let later = handle(&app, request("GET", &path, Some(KEY), None), NOW + 600).await;
+    let (_, body) = parts(later);
+    assert_eq!(body["requests"][0]["status"], "expired");
+    assert_eq!(body["requests"][0]["expiredAt"], "2027-01-15T08:10:00Z");
+}
+
+#[tokio::test]
+async fn bad_ids_and_list_parameters_are_4xx_in_our_words() {
+    let app = app();
+    assert_eq!(
+        call(&app, "GET", "/api/requests/not-an-id", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(
+            &app,
+            "DELETE",
+            "/api/delete-request",
+            Some(json!({"id": "x"}))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&app, "PUT", "/api/accept", Some(json!({"id": "x"})))
+            .await
+            .1,
+        json!({"message": "Kyc request not accepted"})
+    );
+    for (query, error) in [
+        ("accepted=maybe", "accepted must be true or false"),
+        ("limit=0", "limit must be a whole number from 1 to 1000"),
+        ("limit=1001", "limit must be a whole number from 1 to 1000"),
+        ("nextToken=forged", "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter"),
+    ] {
+        let (status, body) = call(&app, "GET", &format!("/api/requests?{query}"), None).await;
+        assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some(error)), "{query}");
+    }
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(json!({"email": "a@example.com"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("phoneNumber is required"))
+    );
+}
+
+#[tokio::test]
+async fn a_store_failure_is_a_json_500_and_a_delivery_failure_a_502() {
+    let app = app();
+    app.store.inject(Op::List, Fault::Fail);
+    let (status, body) = call(&app, "GET", "/api/requests", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some("Internal error; the request may be retried")
+        )
+    );
+    app.mailer.inject(Fault::Fail);
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/kyc-request",
+        Some(submission("a@example.com", "+14155550101")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("The request was not submitted"));
+}
+
+#[test]
+fn templates_match_whole_segments() {
+    use super::match_template;
+    assert_eq!(match_template("/api/requests", "/api/requests"), Some(None));
+    assert_eq!(
+        match_template("/api/requests/{id}", "/api/requests/01ABC"),
+        Some(Some("01ABC"))
+    );
+    assert_eq!(match_template("/api/requests/{id}", "/api/requests"), None);
+    assert_eq!(
+        match_template("/api/requests/{id}", "/api/requests/a/b"),
+        None
+    );
+    assert_eq!(match_template("/api/requests", "/api/requests-x"), None);
+    assert_eq!(match_template("/api/accept", "/api"), None);
+}

@@ -1,0 +1,182 @@
+//! Every text a client can receive, in one place: the strings the product's published docs
+//! fix byte for byte, and ours. Each is pinned by the test at the bottom; handlers and the
+//! domain use these and never build a message inline. None of them echoes a value the caller
+//! sent (it may be PII): they name the field and the problem.
+
+// ---- published (byte-exact, from the product's docs) ------------------------------------
+
+pub const INVALID_API_KEY: &str = "invalid api key";
+pub const ALREADY_TAKEN: &str = "(email, phone) already taken";
+pub const NO_DOCUMENT: &str = "There is no document identification data with the provided id!";
+pub const REQUEST_SUBMITTED: &str = "Request submitted";
+pub const REQUEST_ACCEPTED: &str = "Kyc request accepted";
+pub const REQUEST_NOT_ACCEPTED: &str = "Kyc request not accepted";
+pub const REQUEST_DELETED: &str = "KYC request deleted!";
+
+// ---- ours: answers -----------------------------------------------------------------------
+
+pub const REQUEST_NOT_FOUND: &str = "There is no KYC request with the provided id";
+pub const NOT_SUBMITTED: &str =
+    "The request was not submitted: the verification email or call could not be sent. Try again later.";
+pub const INTERNAL: &str = "Internal error; the request may be retried";
+pub const CLEARED: &str = "All KYC requests cleared";
+pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
+
+// ---- ours: what is wrong with the request ------------------------------------------------
+
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "Content-Type must be application/json";
+pub const BODY_NOT_AN_OBJECT: &str = "request body must be a JSON object";
+pub const BODY_NOT_JSON: &str = "request body is not valid JSON";
+pub const BODY_CUT_SHORT: &str = "request body is not valid JSON: it ends too early";
+pub const ACCEPTED_FILTER: &str = "accepted must be true or false";
+pub const BAD_NEXT_TOKEN: &str = "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter";
+
+pub fn no_route(path: &str) -> String {
+    format!("no route {path}")
+}
+
+pub fn method_not_allowed(allow: &str) -> String {
+    format!("method not allowed here; use {allow}")
+}
+
+pub fn body_too_large(limit: usize) -> String {
+    format!("request body must be at most {limit} bytes")
+}
+
+pub fn limit_range(max: u32) -> String {
+    format!("limit must be a whole number from 1 to {max}")
+}
+
+pub fn field_required(field: &str) -> String {
+    format!("{field} is required")
+}
+
+pub fn field_must_be_string(field: &str) -> String {
+    format!("{field} must be a string")
+}
+
+pub fn field_twice(field: &str) -> String {
+    format!("{field} is given more than once")
+}
+
+pub fn field_invalid(field: &str) -> String {
+    format!("{field} has a value of the wrong kind")
+}
+
+// ---- ours: the domain's validation -------------------------------------------------------
+
+pub const EMAIL_EMPTY: &str = "email must not be empty";
+pub const EMAIL_INVALID: &str = "email is not a valid address (expected name@example.com)";
+pub const PHONE_EMPTY: &str = "phoneNumber must not be empty";
+pub const PHONE_NO_COUNTRY_CODE: &str =
+    "phoneNumber must include the country code in international format, e.g. +14155550123";
+pub const PHONE_NOT_A_NUMBER: &str =
+    "phoneNumber is not a phone number with a country code, e.g. +14155550123";
+pub const PHONE_NOT_VALID: &str = "phoneNumber is not a valid number for its country code";
+pub const NOT_A_REQUEST_ID: &str = "id is not a request id";
+pub const DOCUMENT_NUMBER_TOO_SHORT: &str =
+    "idInformation.documentNumber must have at least 4 digits";
+pub const FACE_MATCH_RANGE: &str = "faceMatch must be between 0 and 1";
+
+pub fn too_long(field: &str, max: usize) -> String {
+    format!("{field} must be at most {max} characters")
+}
+
+pub fn must_not_be_empty(field: &str) -> String {
+    format!("{field} must not be empty")
+}
+
+pub fn key_safe_alphabet(field: &str) -> String {
+    format!("{field} may contain only letters, digits, '-' and '_'")
+}
+
+pub fn secret_too_short(min: usize) -> String {
+    format!("the OTP secret must be at least {min} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_published_strings_are_byte_exact() {
+        assert_eq!(INVALID_API_KEY, "invalid api key");
+        assert_eq!(ALREADY_TAKEN, "(email, phone) already taken");
+        assert_eq!(
+            NO_DOCUMENT,
+            "There is no document identification data with the provided id!"
+        );
+        assert_eq!(REQUEST_SUBMITTED, "Request submitted");
+        assert_eq!(REQUEST_ACCEPTED, "Kyc request accepted");
+        assert_eq!(REQUEST_NOT_ACCEPTED, "Kyc request not accepted");
+        assert_eq!(REQUEST_DELETED, "KYC request deleted!");
+    }
+
+    #[test]
+    fn our_strings_are_pinned() {
+        for (text, pinned) in [
+            (REQUEST_NOT_FOUND, "There is no KYC request with the provided id"),
+            (NOT_SUBMITTED, "The request was not submitted: the verification email or call could not be sent. Try again later."),
+            (INTERNAL, "Internal error; the request may be retried"),
+            (CLEARED, "All KYC requests cleared"),
+            (PARTLY_CLEARED, "Some KYC requests remain: call again to continue clearing"),
+            (UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"),
+            (BODY_NOT_AN_OBJECT, "request body must be a JSON object"),
+            (BODY_NOT_JSON, "request body is not valid JSON"),
+            (BODY_CUT_SHORT, "request body is not valid JSON: it ends too early"),
+            (ACCEPTED_FILTER, "accepted must be true or false"),
+            (BAD_NEXT_TOKEN, "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter"),
+            (EMAIL_EMPTY, "email must not be empty"),
+            (EMAIL_INVALID, "email is not a valid address (expected name@example.com)"),
+            (PHONE_EMPTY, "phoneNumber must not be empty"),
+            (PHONE_NO_COUNTRY_CODE, "phoneNumber must include the country code in international format, e.g. +14155550123"),
+            (PHONE_NOT_A_NUMBER, "phoneNumber is not a phone number with a country code, e.g. +14155550123"),
+            (PHONE_NOT_VALID, "phoneNumber is not a valid number for its country code"),
+            (NOT_A_REQUEST_ID, "id is not a request id"),
+            (DOCUMENT_NUMBER_TOO_SHORT, "idInformation.documentNumber must have at least 4 digits"),
+            (FACE_MATCH_RANGE, "faceMatch must be between 0 and 1"),
+        ] {
+            assert_eq!(text, pinned);
+        }
+        for (text, pinned) in [
+            (no_route("/api/x"), "no route /api/x"),
+            (
+                method_not_allowed("POST"),
+                "method not allowed here; use POST",
+            ),
+            (
+                body_too_large(16384),
+                "request body must be at most 16384 bytes",
+            ),
+            (
+                limit_range(1000),
+                "limit must be a whole number from 1 to 1000",
+            ),
+            (field_required("email"), "email is required"),
+            (
+                field_must_be_string("phoneNumber"),
+                "phoneNumber must be a string",
+            ),
+            (field_twice("id"), "id is given more than once"),
+            (field_invalid("id"), "id has a value of the wrong kind"),
+            (
+                too_long("email", 254),
+                "email must be at most 254 characters",
+            ),
+            (
+                must_not_be_empty("tenant id"),
+                "tenant id must not be empty",
+            ),
+            (
+                key_safe_alphabet("documentIdentificationId"),
+                "documentIdentificationId may contain only letters, digits, '-' and '_'",
+            ),
+            (
+                secret_too_short(32),
+                "the OTP secret must be at least 32 bytes",
+            ),
+        ] {
+            assert_eq!(text, pinned);
+        }
+    }
+}

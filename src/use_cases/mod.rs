@@ -1,0 +1,12 @@
+//! What the product does, one file per use case, over the ports in `crate::ports`. Nothing
+//! here knows about HTTP, Connect events or AWS.
+//!
+//! - `authenticate`: the API key a caller presents → its tenant.
+//! - `submit`: a KYC request → stored, code emailed, call placed (or withdrawn).
+//! - `answer_call`: what the caller keys in on the call → verified, failed or expired.
+//! - `review`: the business lists, reads, accepts, deletes and clears its requests.
+
+pub mod answer_call;
+pub mod authenticate;
+pub mod review;
+pub mod submit;

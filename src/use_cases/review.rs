@@ -1,0 +1,136 @@
+//! The business reviews its requests: lists and reads them with their document records,
+//! accepts the verified ones, deletes one or clears them all.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::domain::{DocumentIdentification, RequestId, RequestStatus, TenantId, Transition};
+use crate::ports::{
+    AcceptedFilter, ApiStore, ClearOutcome, PageCursor, ServiceError, StoredRequest,
+    TransitionDetails,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// No such request for this tenant (another tenant's reads the same).
+    #[error("no such request")]
+    NotFound,
+    /// Unknown, another tenant's, not validated by the call, or accepted already.
+    #[error("the request cannot be accepted")]
+    NotAccepted,
+    #[error(transparent)]
+    Store(#[from] ServiceError),
+}
+
+/// A request as the business sees it at a given time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reviewed {
+    pub request: StoredRequest,
+    /// The status at the time of reading ([`StoredRequest::status_at`]).
+    pub status: RequestStatus,
+    pub expired_at: Option<u64>,
+    /// The document record the request names, if it still exists.
+    pub document: Option<DocumentIdentification>,
+}
+
+/// A page of requests and where the next one starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewPage {
+    pub requests: Vec<Reviewed>,
+    pub next: Option<PageCursor>,
+}
+
+/// Joins requests with their document records: one batch read for the whole page.
+async fn with_documents<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    requests: Vec<StoredRequest>,
+    now: u64,
+) -> Result<Vec<Reviewed>, ServiceError> {
+    let ids: Vec<_> = requests.iter().map(|r| r.document_id.clone()).collect();
+    let documents: HashMap<_, _> = store.get_documents(tenant, &ids).await?;
+    Ok(requests
+        .into_iter()
+        .map(|request| {
+            let (status, expired_at) = request.status_at(now);
+            Reviewed {
+                document: documents.get(&request.document_id).cloned(),
+                request,
+                status,
+                expired_at,
+            }
+        })
+        .collect())
+}
+
+pub async fn list<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    filter: AcceptedFilter,
+    limit: u32,
+    start: Option<PageCursor>,
+    now: u64,
+) -> Result<ReviewPage, ReviewError> {
+    let page = store.list_requests(tenant, filter, limit, start).await?;
+    Ok(ReviewPage {
+        requests: with_documents(store, tenant, page.requests, now).await?,
+        next: page.next,
+    })
+}
+
+pub async fn get<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    id: &RequestId,
+    now: u64,
+) -> Result<Reviewed, ReviewError> {
+    let request = store
+        .get_request(tenant, id)
+        .await?
+        .ok_or(ReviewError::NotFound)?;
+    let mut found = with_documents(store, tenant, vec![request], now).await?;
+    found.pop().ok_or(ReviewError::NotFound)
+}
+
+/// One conditional write `verified → accepted`: a request is accepted once, and only after
+/// the call validated it.
+pub async fn accept<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    id: &RequestId,
+    now: u64,
+) -> Result<(), ReviewError> {
+    let details = TransitionDetails {
+        now,
+        ..Default::default()
+    };
+    let from = RequestStatus::Verified;
+    match store
+        .transition(tenant, id, from, Transition::Accept, details)
+        .await?
+    {
+        true => Ok(()),
+        false => Err(ReviewError::NotAccepted),
+    }
+}
+
+/// Removes a request with its code and reservations (the user's right to erasure).
+pub async fn delete<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    id: &RequestId,
+) -> Result<(), ReviewError> {
+    match store.delete_request(tenant, id).await? {
+        true => Ok(()),
+        false => Err(ReviewError::NotFound),
+    }
+}
+
+/// Removes the tenant's requests for at most `budget`, and says how many remain.
+pub async fn clear<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    budget: Duration,
+) -> Result<ClearOutcome, ReviewError> {
+    Ok(store.clear_requests(tenant, budget).await?)
+}

@@ -1,0 +1,299 @@
+//! Submitting a KYC request: reserve and record in one transaction, then email the code and
+//! place the call concurrently; if either cannot go out, release everything so the same email
+//! and phone can be submitted again.
+
+use std::time::Duration;
+
+use crate::domain::{
+    DocumentId, Email, NewKycRequest, Otp, OtpHasher, OtpPolicy, PhoneNumber, RequestId, TenantId,
+};
+use crate::ports::{Dialer, Mailer, RequestStore, SubmitError};
+
+/// A submission that passed validation at the edge.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub email: Email,
+    pub phone: PhoneNumber,
+    pub document_id: DocumentId,
+}
+
+/// OTP hashing and policy, fixed at init.
+#[derive(Debug, Clone)]
+pub struct OtpSettings {
+    pub hasher: OtpHasher,
+    pub policy: OtpPolicy,
+}
+
+/// How often, and how far apart, a failed withdrawal is tried again. The SDK already retries
+/// each call; these spaced attempts are added because a stranded reservation blocks the user
+/// until an operator acts.
+const RELEASE_ATTEMPTS: u32 = 3;
+const RELEASE_BACKOFF: Duration = Duration::from_millis(100);
+
+pub async fn submit<S: RequestStore, M: Mailer, D: Dialer>(
+    store: &S,
+    mailer: &M,
+    dialer: &D,
+    otp_settings: &OtpSettings,
+    tenant: &TenantId,
+    input: Submission,
+    now: u64,
+) -> Result<RequestId, SubmitError> {
+    let id = RequestId::generate();
+    let otp = Otp::generate();
+    let policy = otp_settings.policy;
+    let request = NewKycRequest {
+        id,
+        tenant: tenant.clone(),
+        email: input.email,
+        phone: input.phone,
+        document_id: input.document_id,
+        otp_hash: otp_settings.hasher.hash(&id, &otp),
+        created_at: now,
+        otp_expires_at: policy.expires_at(now),
+        max_attempts: policy.max_attempts,
+    };
+    store.create_request(&request).await?;
+
+    let (mailed, called) = tokio::join!(
+        mailer.send_otp(&request.email, &otp, policy.ttl_minutes()),
+        dialer.place_call(&request.phone, &id, tenant),
+    );
+    let failed = match (&mailed, &called) {
+        (Ok(()), Ok(contact)) => {
+            tracing::info!(kyc_request_id = %id, contact_id = %contact.0, "otp emailed and call placed");
+            return Ok(id);
+        }
+        (Err(_), Err(_)) => "sending the email and placing the call",
+        (Err(_), Ok(_)) => "sending the email",
+        (Ok(()), Err(_)) => "placing the call",
+    };
+    for err in [mailed.err(), called.err()].into_iter().flatten() {
+        tracing::error!(kyc_request_id = %id, error = %err, "delivery failed");
+    }
+    let released = release_with_retry(store, &request).await;
+    Err(SubmitError::DeliveryFailed { failed, released })
+}
+
+/// Withdraws a request whose delivery failed; `false` when it could not (logged `STRANDED`).
+async fn release_with_retry<S: RequestStore>(store: &S, request: &NewKycRequest) -> bool {
+    for attempt in 0..RELEASE_ATTEMPTS {
+        match store.release_request(request).await {
+            Ok(()) => {
+                tracing::info!(kyc_request_id = %request.id, "request withdrawn, reservations released");
+                return true;
+            }
+            Err(err) => {
+                tracing::error!(kyc_request_id = %request.id, attempt, error = %err, "releasing reservations failed");
+                if attempt + 1 < RELEASE_ATTEMPTS {
+                    tokio::time::sleep(RELEASE_BACKOFF * (1 << attempt)).await;
+                }
+            }
+        }
+    }
+    tracing::error!(
+        kyc_request_id = %request.id,
+        tenant = %request.tenant,
+        "STRANDED: reservations of a withdrawn request remain; delete the request to free them"
+    );
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{Fault, MemoryDialer, MemoryMailer, MemoryStore, Op};
+    use crate::domain::{DocumentIdentification, RequestStatus};
+    use crate::ports::{AcceptedFilter, RequestLifecycle};
+
+    struct World {
+        store: MemoryStore,
+        mailer: MemoryMailer,
+        dialer: MemoryDialer,
+        tenant: TenantId,
+        document: DocumentId,
+    }
+
+    fn world() -> World {
+        let store = MemoryStore::default();
+        let tenant = TenantId::parse("acme").unwrap();
+        let document = DocumentId::parse("doc-1").unwrap();
+        let record: DocumentIdentification =
+            serde_json::from_str(include_str!("../../events/document.json")).unwrap();
+        store.insert_document(&tenant, &document, record);
+        World {
+            store,
+            mailer: MemoryMailer::default(),
+            dialer: MemoryDialer::default(),
+            tenant,
+            document,
+        }
+    }
+
+    fn settings() -> OtpSettings {
+        OtpSettings {
+            hasher: OtpHasher::new(&[9u8; 32]).unwrap(),
+            policy: OtpPolicy::default(),
+        }
+    }
+
+    fn submission(w: &World, email: &str, phone: &str) -> Submission {
+        Submission {
+            email: Email::parse(email).unwrap(),
+            phone: PhoneNumber::parse(phone).unwrap(),
+            document_id: w.document.clone(),
+        }
+    }
+
+    async fn run(w: &World, email: &str, phone: &str) -> Result<RequestId, SubmitError> {
+        submit(
+            &w.store,
+            &w.mailer,
+            &w.dialer,
+            &settings(),
+            &w.tenant,
+            submission(w, email, phone),
+            1_000,
+        )
+        .await
+    }
+
+    async fn stored(w: &World) -> usize {
+        w.store
+            .list_requests(&w.tenant, AcceptedFilter::All, 100, None)
+            .await
+            .unwrap()
+            .requests
+            .len()
+    }
+
+    #[tokio::test]
+    async fn a_submission_is_stored_pending_mailed_and_called() {
+        let w = world();
+        let id = run(&w, "a@example.com", "+14155550101").await.unwrap();
+        let request = w.store.get_request(&w.tenant, &id).await.unwrap().unwrap();
+        assert_eq!(request.status, RequestStatus::Pending);
+        assert_eq!(request.otp_expires_at, 1_600);
+        let mails = w.mailer.sent();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].to, "a@example.com");
+        let (digits, hash) = (&mails[0].code, w.store.otp_hash(&w.tenant, &id).unwrap());
+        assert!(settings().hasher.verify(&id, digits, &hash));
+        assert_eq!(w.dialer.placed(), vec![(id, "+14155550101".to_owned())]);
+    }
+
+    #[tokio::test]
+    async fn a_taken_email_and_a_missing_document_are_refused_before_any_delivery() {
+        let w = world();
+        run(&w, "a@example.com", "+14155550101").await.unwrap();
+        assert_eq!(
+            run(&w, "A@Example.com", "+14155550102").await,
+            Err(SubmitError::Taken {
+                email: true,
+                phone: false
+            })
+        );
+        let mut other = submission(&w, "b@example.com", "+14155550103");
+        other.document_id = DocumentId::parse("nope").unwrap();
+        let refused = submit(
+            &w.store,
+            &w.mailer,
+            &w.dialer,
+            &settings(),
+            &w.tenant,
+            other,
+            1_000,
+        )
+        .await;
+        assert_eq!(refused, Err(SubmitError::DocumentNotFound));
+        assert_eq!(w.mailer.sent().len(), 1);
+        assert_eq!(w.dialer.placed().len(), 1);
+    }
+
+    async fn assert_withdrawn_and_free_again(
+        w: &World,
+        failed: &'static str,
+        result: Result<RequestId, SubmitError>,
+    ) {
+        assert_eq!(
+            result,
+            Err(SubmitError::DeliveryFailed {
+                failed,
+                released: true
+            })
+        );
+        assert_eq!(stored(w).await, 0, "a withdrawn request is not kept");
+        w.mailer.heal();
+        w.dialer.heal();
+        run(w, "a@example.com", "+14155550101")
+            .await
+            .expect("the same email and phone can be submitted again");
+    }
+
+    #[tokio::test]
+    async fn when_the_mail_fails_the_request_is_withdrawn() {
+        let w = world();
+        w.mailer.inject(Fault::Fail);
+        let result = run(&w, "a@example.com", "+14155550101").await;
+        assert_withdrawn_and_free_again(&w, "sending the email", result).await;
+    }
+
+    #[tokio::test]
+    async fn when_the_call_fails_the_request_is_withdrawn() {
+        let w = world();
+        w.dialer.inject(Fault::Fail);
+        let result = run(&w, "a@example.com", "+14155550101").await;
+        assert_withdrawn_and_free_again(&w, "placing the call", result).await;
+    }
+
+    #[tokio::test]
+    async fn when_both_fail_the_request_is_withdrawn_once() {
+        let w = world();
+        w.mailer.inject(Fault::Fail);
+        w.dialer.inject(Fault::Fail);
+        let result = run(&w, "a@example.com", "+14155550101").await;
+        assert_eq!(w.store.calls(Op::Release), 1);
+        assert_withdrawn_and_free_again(&w, "sending the email and placing the call", result).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_release_that_fails_twice_is_retried_until_it_holds() {
+        let w = world();
+        w.dialer.inject(Fault::Fail);
+        w.store.fail_next(Op::Release, 2);
+        let result = run(&w, "a@example.com", "+14155550101").await;
+        assert_eq!(w.store.calls(Op::Release), 3);
+        assert_withdrawn_and_free_again(&w, "placing the call", result).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_release_that_keeps_failing_strands_the_request_and_says_so() {
+        let w = world();
+        w.mailer.inject(Fault::Fail);
+        w.store.fail_next(Op::Release, u32::MAX);
+        let result = run(&w, "a@example.com", "+14155550101").await;
+        assert_eq!(
+            result,
+            Err(SubmitError::DeliveryFailed {
+                failed: "sending the email",
+                released: false
+            })
+        );
+        assert_eq!(w.store.calls(Op::Release), RELEASE_ATTEMPTS as usize);
+        assert_eq!(stored(&w).await, 1, "the stranded request is still stored");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn mail_and_call_go_out_concurrently() {
+        let w = world();
+        w.mailer.inject(Fault::Delay(Duration::from_secs(2)));
+        w.dialer.inject(Fault::Delay(Duration::from_secs(2)));
+        let started = tokio::time::Instant::now();
+        run(&w, "a@example.com", "+14155550101").await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}
