@@ -2,17 +2,26 @@
 //! OTP rules. Nothing in here knows about AWS, HTTP or JSON wire shapes.
 
 mod api_key;
+mod country;
 mod document;
+mod document_dates;
 mod email;
+mod id_extraction;
 mod ids;
+mod image;
+mod mrz;
 mod otp;
 mod phone;
 mod request;
 
 pub use api_key::{ApiKey, ApiKeyHash};
+pub use country::Country;
 pub use document::{DocumentIdentification, IdInformation, StoredDocument};
+pub use document_dates::{DateParts, DerivedDates, DocumentDate};
 pub use email::Email;
+pub use id_extraction::{id_information, ExtractedField, NotAnIdentityDocument};
 pub use ids::{DocumentId, RequestId, TenantId};
+pub use image::{Image, ImageError, ImageFormat, ImageInput};
 pub use otp::{Otp, OtpHash, OtpHasher, OtpPolicy, MIN_SECRET_LEN};
 pub use phone::PhoneNumber;
 pub use request::{NewKycRequest, RequestStatus, Transition, TransitionError};
