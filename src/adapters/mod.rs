@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod dynamodb;
+pub mod image_url;
 pub mod memory;
 pub mod secrets;
 pub mod ses;
