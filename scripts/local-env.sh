@@ -11,13 +11,14 @@ load_local_env() {
 }
 load_local_env
 
-# use_stack run|test|bench: DDB_PORT, MOTO_PORT, CONNECT_PORT of that stack, and the AWS
+# use_stack run|test|bench: the ports of that stack (DDB_PORT, MOTO_PORT, CONNECT_PORT,
+# VISION_PORT), and the AWS
 # variables that point at them.
 use_stack() {
   case "$1" in
     run) ;;
-    test) export DDB_PORT=$TEST_DDB_PORT MOTO_PORT=$TEST_MOTO_PORT CONNECT_PORT=$TEST_CONNECT_PORT ;;
-    bench) export DDB_PORT=$BENCH_DDB_PORT MOTO_PORT=$BENCH_MOTO_PORT CONNECT_PORT=$BENCH_CONNECT_PORT ;;
+    test) export DDB_PORT=$TEST_DDB_PORT MOTO_PORT=$TEST_MOTO_PORT CONNECT_PORT=$TEST_CONNECT_PORT VISION_PORT=$TEST_VISION_PORT ;;
+    bench) export DDB_PORT=$BENCH_DDB_PORT MOTO_PORT=$BENCH_MOTO_PORT CONNECT_PORT=$BENCH_CONNECT_PORT VISION_PORT=$BENCH_VISION_PORT ;;
     *) echo "use_stack run|test|bench" >&2; return 2 ;;
   esac
   export AWS_REGION=us-east-1
@@ -27,6 +28,10 @@ use_stack() {
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$MOTO_PORT"
   export AWS_ENDPOINT_URL_CONNECT="http://127.0.0.1:$CONNECT_PORT"
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$MOTO_PORT"
+  export AWS_ENDPOINT_URL_TEXTRACT="http://127.0.0.1:$VISION_PORT"
+  export AWS_ENDPOINT_URL_REKOGNITION="http://127.0.0.1:$VISION_PORT"
+  export VISION_URL="http://127.0.0.1:$VISION_PORT"
   export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
   export TABLE_NAME=${TABLE_NAME:-ekyc-$1}
 }

