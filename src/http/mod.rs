@@ -8,6 +8,7 @@ mod accept;
 mod app;
 mod body;
 mod clear;
+pub mod dashboard;
 mod delete;
 pub mod errors;
 pub mod json;
@@ -99,7 +100,13 @@ async fn route<P: Ports>(
     now: u64,
     tenant_out: &mut Option<String>,
 ) -> Handled {
-    // The key is checked before anything else about the request is looked at.
+    // The dashboard's page and assets are public: the page asks for the key itself.
+    if let Some(served) =
+        dashboard::Dashboard::shared().serve(request.method(), path_of(&request), request.headers())
+    {
+        return served.map(|response| (response, "dashboard"));
+    }
+    // The key is checked before anything else about an API request is looked at.
     let presented = request
         .headers()
         .get("x-api-key")
