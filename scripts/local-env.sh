@@ -12,12 +12,17 @@ load_local_env() {
 load_local_env
 
 # use_stack run|test|bench: the ports of that stack (DDB_PORT, MOTO_PORT, CONNECT_PORT,
-# VISION_PORT), and the AWS
-# variables that point at them.
+# VISION_PORT; for test also CHROMEDRIVER_PORT and WEBDRIVER_URL), and the AWS variables that
+# point at them.
 use_stack() {
   case "$1" in
     run) ;;
-    test) export DDB_PORT=$TEST_DDB_PORT MOTO_PORT=$TEST_MOTO_PORT CONNECT_PORT=$TEST_CONNECT_PORT VISION_PORT=$TEST_VISION_PORT ;;
+    test)
+      export DDB_PORT=$TEST_DDB_PORT MOTO_PORT=$TEST_MOTO_PORT CONNECT_PORT=$TEST_CONNECT_PORT VISION_PORT=$TEST_VISION_PORT
+      # The dashboard's browser test (tests/browser/) drives Chromium through this chromedriver.
+      export CHROMEDRIVER_PORT=$TEST_CHROMEDRIVER_PORT
+      export WEBDRIVER_URL="http://127.0.0.1:$TEST_CHROMEDRIVER_PORT"
+      ;;
     bench) export DDB_PORT=$BENCH_DDB_PORT MOTO_PORT=$BENCH_MOTO_PORT CONNECT_PORT=$BENCH_CONNECT_PORT VISION_PORT=$BENCH_VISION_PORT ;;
     *) echo "use_stack run|test|bench" >&2; return 2 ;;
   esac

@@ -5,6 +5,8 @@
 #   the recording Amazon Connect stand-in (scripts/connect_sim.py)
 #   the recording Textract AnalyzeID / Rekognition stand-in (scripts/vision_sim.py), which reads
 #   the images from moto's S3
+#   chromedriver (Debian's), for the dashboard's browser test, when CHROMEDRIVER_PORT is set
+#   (the test stack sets it)
 # usage: stack.sh start|stop run|test|bench   (separate stacks, ports from scripts/local.env)
 # State (pids, logs) lives in .local/stack-NAME/.
 set -euo pipefail
@@ -57,6 +59,12 @@ case "$cmd" in
     wait_port "moto_server" "$MOTO_PORT" "$dir/moto.log"
     wait_port "Connect stand-in" "$CONNECT_PORT" "$dir/connect.log"
     wait_port "Textract/Rekognition stand-in" "$VISION_PORT" "$dir/vision.log"
+    if [ -n "${CHROMEDRIVER_PORT:-}" ]; then
+      # Local connections only (its default); each session starts its own headless Chromium.
+      chromedriver --port="$CHROMEDRIVER_PORT" >"$dir/chromedriver.log" 2>&1 &
+      echo $! >"$dir/chromedriver.pid"
+      wait_port chromedriver "$CHROMEDRIVER_PORT" "$dir/chromedriver.log"
+    fi
     ;;
   stop) stop ;;
   *) echo "usage: stack.sh start|stop NAME" >&2; exit 2 ;;

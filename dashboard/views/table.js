@@ -41,7 +41,7 @@ export class RequestTable {
   }
 
   newPager(tab) {
-    const fetchPage = (status, nextToken) => listRequests(status, { limit: PAGE_SIZE, nextToken });
+    const fetchPage = (status, nextToken, limit) => listRequests(status, { limit, nextToken });
     return new Pager(fetchPage, tab.statuses, PAGE_SIZE);
   }
 
