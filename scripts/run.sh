@@ -28,6 +28,10 @@ Connect stand-in $AWS_ENDPOINT_URL_CONNECT  (placed calls: curl $AWS_ENDPOINT_UR
 Demo tenant     demo, API key $DEMO_KEY
 Demo document   $DEMO_DOCUMENT  (events/document.json)
 
+The business's dashboard (sign in with the demo API key above; the first load waits for the build):
+
+  http://127.0.0.1:$WATCH_PORT/lambda-url/api/dashboard
+
 Create a request (201; the same again gives 409). The first call waits for the build:
 
   curl -i -X POST '$url' \\

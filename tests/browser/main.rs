@@ -463,6 +463,26 @@ async fn search_narrows_the_table_by_email_or_phone() {
         b.type_into("#search", &made[3].email.to_uppercase()).await;
         assert_eq!(row_ids(&b).await, vec![made[3].id.clone()]);
         b.screenshot("search").await;
+        // Export CSV gives the narrowed view: the file is caught before the browser saves it.
+        b.js(
+            "window.__csv = null;
+             URL.createObjectURL = (blob) => { blob.text().then((t) => { window.__csv = t; }); return 'blob:caught'; };
+             HTMLAnchorElement.prototype.click = function () { window.__file = this.download; };",
+            vec![],
+        )
+        .await;
+        b.click("#export").await;
+        let csv = b.until("the CSV", "return window.__csv").await;
+        let lines: Vec<&str> = csv.as_str().unwrap().trim_end().split("\r\n").collect();
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(lines[0].starts_with("id,email,phoneNumber,status,createdAt"));
+        assert!(
+            lines[1].starts_with(&format!("{},{},{},pending,", made[3].id, made[3].email, made[3].phone)),
+            "{}",
+            lines[1]
+        );
+        let file = b.js("return window.__file", vec![]).await;
+        assert!(file.as_str().unwrap().starts_with("ekyc-progress-"), "{file}");
         // A phone number typed loosely matches on its digits.
         let phone = &made[1].phone; // +1415555xxxx
         let loose = format!("({}) {}-{}", &phone[2..5], &phone[5..8], &phone[8..]);
@@ -489,13 +509,13 @@ async fn load_more_pages_through_150_requests_without_duplicates() {
         sign_in(&b, &url, &key).await;
         open_tab(&b, "progress").await;
         let mut pages = vec![row_ids(&b).await.len()];
-        while !b
+        while b
             .find("#load-more")
             .await
             .attr("hidden")
             .await
             .unwrap()
-            .is_some()
+            .is_none()
         {
             b.click("#load-more").await;
             let before = *pages.last().unwrap();
@@ -544,6 +564,31 @@ async fn markup_in_a_value_is_shown_as_text() {
             .await;
         assert_eq!(effects, json!([null, 0]));
         b.screenshot("markup-as-text").await;
+
+        // The CSV export neither runs formulas in a spreadsheet nor breaks on quotes and commas.
+        let version = ekyc::http::dashboard::Dashboard::shared().version();
+        let cells = b
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 import(new URL(arguments[0], document.baseURI).href).then((m) => done(
+                   ['=HYPERLINK(\"x\")', '+14155550123', '-0.5', '@SUM(A1)', '-cmd', 'a,b', 'say \"hi\"'].map(m.cell)));",
+                vec![json!(format!("dashboard/{version}/csv.js"))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            cells,
+            json!([
+                "\"'=HYPERLINK(\"\"x\"\")\"",
+                "+14155550123",
+                "-0.5",
+                "'@SUM(A1)",
+                "'-cmd",
+                "\"a,b\"",
+                "\"say \"\"hi\"\"\""
+            ])
+        );
     })
     .await;
     s.assert_contract_kept();

@@ -45,7 +45,7 @@ pub async fn pending(t: &Tenant, label: &str, n: u32, document: &DocumentId) -> 
             .unwrap();
             let otp = Otp::generate();
             let request = NewKycRequest {
-                id: id.clone(),
+                id,
                 tenant: t.tenant.clone(),
                 email: Email::parse(&format!("{label}{i}.{run}@example.com")).unwrap(),
                 phone: PhoneNumber::parse(&phone(unique_number())).unwrap(),
