@@ -13,6 +13,7 @@ mod mrz;
 mod otp;
 mod phone;
 mod request;
+pub mod stats;
 
 pub use api_key::{ApiKey, ApiKeyHash};
 pub use country::Country;
