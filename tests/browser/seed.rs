@@ -5,12 +5,12 @@
 
 use std::collections::HashMap;
 
-use ekyc::call_simulator::{connect_event, Call};
+use ekyc::contact_flow::{handle as verify, Verifier};
+use ekyc::dev::call_simulator::{connect_event, Call};
 use ekyc::domain::{
     DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, PhoneNumber, RequestId,
 };
 use ekyc::ports::RequestStore;
-use ekyc::verifier::{handle as verify, Verifier};
 use futures::future::join_all;
 use serde_json::json;
 

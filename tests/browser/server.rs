@@ -98,7 +98,7 @@ async fn answer(
         request.method().to_string(),
         request.uri().path().to_owned(),
     );
-    let response = ekyc::http::handle(app, request).await;
+    let response = ekyc::http::handle(app, request, ekyc::unix_now()).await;
 
     let (parts, body) = response.into_parts();
     let bytes = match body {
