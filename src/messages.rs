@@ -29,7 +29,11 @@ pub const BODY_NOT_AN_OBJECT: &str = "request body must be a JSON object";
 pub const BODY_NOT_JSON: &str = "request body is not valid JSON";
 pub const BODY_CUT_SHORT: &str = "request body is not valid JSON: it ends too early";
 pub const ACCEPTED_FILTER: &str = "accepted must be true or false";
-pub const BAD_NEXT_TOKEN: &str = "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter";
+pub const STATUS_FILTER: &str =
+    "status must be one of pending, verified, accepted, failed, expired";
+pub const STATUS_OR_ACCEPTED: &str = "give status or accepted, not both";
+pub const ORDER: &str = "order must be newest or oldest";
+pub const BAD_NEXT_TOKEN: &str = "nextToken is not valid here: pass the nextToken of the previous page, with the same status, accepted and order";
 
 pub fn no_route(path: &str) -> String {
     format!("no route {path}")
@@ -125,7 +129,10 @@ mod tests {
             (BODY_NOT_JSON, "request body is not valid JSON"),
             (BODY_CUT_SHORT, "request body is not valid JSON: it ends too early"),
             (ACCEPTED_FILTER, "accepted must be true or false"),
-            (BAD_NEXT_TOKEN, "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter"),
+            (BAD_NEXT_TOKEN, "nextToken is not valid here: pass the nextToken of the previous page, with the same status, accepted and order"),
+            (STATUS_FILTER, "status must be one of pending, verified, accepted, failed, expired"),
+            (STATUS_OR_ACCEPTED, "give status or accepted, not both"),
+            (ORDER, "order must be newest or oldest"),
             (EMAIL_EMPTY, "email must not be empty"),
             (EMAIL_INVALID, "email is not a valid address (expected name@example.com)"),
             (PHONE_EMPTY, "phoneNumber must not be empty"),

@@ -6,6 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::Duration;
 
+use time::Date;
+
+use crate::domain::stats::{DayCounts, StatusCounts, Window};
 use crate::domain::{
     ApiKeyHash, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHash,
     PhoneNumber, RequestId, RequestStatus, TenantId, Transition,
@@ -257,10 +260,28 @@ impl StoredRequest {
 
 /// Which requests to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AcceptedFilter {
+pub enum ListFilter {
     All,
     Accepted,
     NotAccepted,
+    /// The requests in this status as read at the listing's `now`: a pending request whose code
+    /// ran out lists as expired, not pending ([`StoredRequest::status_at`]).
+    Status(RequestStatus),
+}
+
+/// Which requests to list, in which order (by creation: request ids are time-ordered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    pub filter: ListFilter,
+    pub newest_first: bool,
+}
+
+impl Listing {
+    /// All requests, oldest first.
+    pub const ALL: Listing = Listing {
+        filter: ListFilter::All,
+        newest_first: false,
+    };
 }
 
 /// Where the next page starts: the store's own position, opaque to callers (the HTTP layer
@@ -290,13 +311,16 @@ pub trait RequestLifecycle: Send + Sync {
         id: &RequestId,
     ) -> impl Future<Output = Result<Option<StoredRequest>, ServiceError>> + Send;
 
-    /// One page: a single index query. A cursor for another tenant or filter yields nothing.
+    /// One page: a single index query that reads only the requests it lists (`expired`: two,
+    /// the stored expired ones and the pending ones whose code ran out by `now`). A cursor for
+    /// another tenant or listing yields nothing.
     fn list_requests(
         &self,
         tenant: &TenantId,
-        filter: AcceptedFilter,
+        listing: Listing,
         limit: u32,
         start: Option<PageCursor>,
+        now: u64,
     ) -> impl Future<Output = Result<Page, ServiceError>> + Send;
 
     /// The document records behind requests, by id (missing ones are absent).
@@ -323,10 +347,38 @@ pub trait RequestLifecycle: Send + Sync {
     ) -> impl Future<Output = Result<ClearOutcome, ServiceError>> + Send;
 }
 
-/// Everything the API function needs from its store.
-pub trait ApiStore: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore {}
+/// A tenant's counters as stored, for `GET /api/stats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    /// Requests held by stored status.
+    pub current: StatusCounts,
+    /// Of the pending ones, how many have a code that ran out (they read as expired).
+    pub lapsed: i64,
+    /// The events of each day asked for that had any.
+    pub days: Vec<(Date, DayCounts)>,
+}
 
-impl<T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore> ApiStore for T {}
+/// Statistics from counters that the writes creating, moving and removing requests keep in
+/// the same transactions; reading them never scans requests.
+pub trait StatsStore: Send + Sync {
+    fn stats(
+        &self,
+        tenant: &TenantId,
+        days: Window,
+        now: u64,
+    ) -> impl Future<Output = Result<Stats, ServiceError>> + Send;
+}
+
+/// Everything the API function needs from its store.
+pub trait ApiStore:
+    ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore
+{
+}
+
+impl<T> ApiStore for T where
+    T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore
+{
+}
 
 /// One set of adapters the API function runs with, named once: `adapters::Aws` in Lambda and
 /// the integration tests, `adapters::memory::InMemory` in the unit tests. A new port is a new

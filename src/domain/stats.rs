@@ -115,25 +115,54 @@ impl Event {
     }
 }
 
-/// How one write moves the counters: status counts by ±1 and at most one day's event.
+/// An event count on a day's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayEvent {
+    pub event: Event,
+    pub delta: i64,
+    pub day: Date,
+}
+
+/// How one write moves the counters: status counts, and at most one day's event count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterChange {
     pub statuses: Vec<(RequestStatus, i64)>,
-    pub event: Option<Event>,
+    pub event: Option<DayEvent>,
 }
 
 impl CounterChange {
-    pub fn created() -> Self {
+    /// A request created at `created_at` (Unix seconds).
+    pub fn created(created_at: u64) -> Self {
         Self {
             statuses: vec![(RequestStatus::Pending, 1)],
-            event: Some(Event::Created),
+            event: Some(DayEvent {
+                event: Event::Created,
+                delta: 1,
+                day: utc_day(created_at),
+            }),
         }
     }
 
-    pub fn transitioned(from: RequestStatus, to: RequestStatus) -> Self {
+    /// A created request withdrawn because its email or call could not go out: it was never
+    /// submitted, so it is taken off both counts, on the day it was created.
+    pub fn withdrawn(created_at: u64) -> Self {
+        let mut change = Self::created(created_at);
+        change.statuses[0].1 = -1;
+        if let Some(event) = change.event.as_mut() {
+            event.delta = -1;
+        }
+        change
+    }
+
+    /// A request moved from `from` to `to` at `now`.
+    pub fn transitioned(from: RequestStatus, to: RequestStatus, now: u64) -> Self {
         Self {
             statuses: vec![(from, -1), (to, 1)],
-            event: Some(Event::reaching(to)),
+            event: Some(DayEvent {
+                event: Event::reaching(to),
+                delta: 1,
+                day: utc_day(now),
+            }),
         }
     }
 
@@ -152,6 +181,15 @@ impl CounterChange {
             event: None,
         }
     }
+}
+
+/// A day written `YYYY-MM-DD` (as `Date` displays it).
+pub fn parse_day(text: &str) -> Option<Date> {
+    let mut parts = text.splitn(3, '-');
+    let year = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
 }
 
 /// The UTC day of a Unix time.
@@ -215,6 +253,14 @@ mod tests {
     }
 
     #[test]
+    fn a_day_reads_back_as_it_displays() {
+        let day = utc_day(NOV_27_2026_NOON);
+        assert_eq!(parse_day(&day.to_string()), Some(day));
+        assert_eq!(parse_day("2026-02-30"), None);
+        assert_eq!(parse_day("2026-11"), None);
+    }
+
+    #[test]
     fn a_window_of_n_days_ends_today_and_holds_n_days() {
         let week = Window::last(7, NOV_27_2026_NOON);
         assert_eq!(
@@ -257,17 +303,31 @@ mod tests {
                 let Ok(to) = from.apply(transition) else {
                     continue;
                 };
-                let change = CounterChange::transitioned(from, to);
+                let change = CounterChange::transitioned(from, to, NOV_27_2026_NOON);
                 let mut counts = StatusCounts::default();
                 for (status, delta) in &change.statuses {
                     counts.add(*status, *delta);
                 }
                 assert_eq!(counts.total(), 0, "{from} -> {to} keeps the total");
                 assert_eq!((counts.get(from), counts.get(to)), (-1, 1));
-                assert_eq!(change.event.map(Event::as_str), Some(to.as_str()));
+                let event = change.event.unwrap();
+                assert_eq!((event.event, event.delta), (Event::reaching(to), 1));
+                assert_eq!(event.day.to_string(), "2026-11-27");
+                assert_eq!(Event::reaching(to).as_str(), to.as_str());
             }
         }
-        assert_eq!(CounterChange::created().event, Some(Event::Created));
+    }
+
+    #[test]
+    fn a_withdrawn_request_undoes_its_creation_on_the_same_day() {
+        let created = CounterChange::created(NOV_27_2026_NOON);
+        // Withdrawn a moment after midnight: still counted off the day it was created on.
+        let withdrawn = CounterChange::withdrawn(NOV_27_2026_NOON);
+        assert_eq!(created.statuses, vec![(Pending, 1)]);
+        assert_eq!(withdrawn.statuses, vec![(Pending, -1)]);
+        let (c, w) = (created.event.unwrap(), withdrawn.event.unwrap());
+        assert_eq!((c.event, c.delta), (Event::Created, 1));
+        assert_eq!((w.event, w.delta, w.day), (Event::Created, -1, c.day));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `GET /api/requests` and `GET /api/requests/{id}`: KYC requests in the published retrieval
-//! shape, joined with their document records.
+//! shape, joined with their document records. The list takes `accepted=true|false` (as
+//! published) or `status=pending|verified|accepted|failed|expired` (ours), `order=oldest|newest`
+//! (default oldest), `limit` and `nextToken`.
 
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -10,7 +12,7 @@ use super::errors::{json_response, ApiError};
 use super::{App, Handled};
 use crate::domain::{IdInformation, RequestId, TenantId};
 use crate::messages;
-use crate::ports::{AcceptedFilter, Ports};
+use crate::ports::{ListFilter, Listing, Ports};
 use crate::use_cases::review::{self, Reviewed};
 
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -143,24 +145,38 @@ pub(super) async fn get_one<P: Ports>(
 }
 
 struct ListQuery {
-    filter: AcceptedFilter,
+    listing: Listing,
     limit: u32,
     next_token: Option<String>,
 }
 
 fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
     let mut parsed = ListQuery {
-        filter: AcceptedFilter::All,
+        listing: Listing::ALL,
         limit: DEFAULT_LIMIT,
         next_token: None,
     };
+    let (mut accepted, mut status) = (None, None);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "accepted" => {
-                parsed.filter = match value.as_ref() {
-                    "true" => AcceptedFilter::Accepted,
-                    "false" => AcceptedFilter::NotAccepted,
+                accepted = Some(match value.as_ref() {
+                    "true" => ListFilter::Accepted,
+                    "false" => ListFilter::NotAccepted,
                     _ => return Err(ApiError::BadRequest(messages::ACCEPTED_FILTER.into())),
+                })
+            }
+            "status" => {
+                let parsed = value
+                    .parse()
+                    .map_err(|_| ApiError::BadRequest(messages::STATUS_FILTER.into()))?;
+                status = Some(ListFilter::Status(parsed));
+            }
+            "order" => {
+                parsed.listing.newest_first = match value.as_ref() {
+                    "newest" => true,
+                    "oldest" => false,
+                    _ => return Err(ApiError::BadRequest(messages::ORDER.into())),
                 }
             }
             "limit" => {
@@ -174,6 +190,13 @@ fn parse_query(query: &str) -> Result<ListQuery, ApiError> {
             _ => {}
         }
     }
+    parsed.listing.filter = match (accepted, status) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest(messages::STATUS_OR_ACCEPTED.into()))
+        }
+        (Some(filter), None) | (None, Some(filter)) => filter,
+        (None, None) => ListFilter::All,
+    };
     Ok(parsed)
 }
 
@@ -188,14 +211,14 @@ pub(super) async fn list<P: Ports>(
         None => None,
         Some(token) => Some(
             app.page_tokens
-                .open(token, tenant, query.filter)
+                .open(token, tenant, query.listing)
                 .ok_or_else(|| ApiError::BadRequest(messages::BAD_NEXT_TOKEN.into()))?,
         ),
     };
-    let page = review::list(&app.store, tenant, query.filter, query.limit, start, now).await?;
+    let page = review::list(&app.store, tenant, query.listing, query.limit, start, now).await?;
     let next_token = page
         .next
         .as_ref()
-        .map(|c| app.page_tokens.issue(tenant, query.filter, c));
+        .map(|c| app.page_tokens.issue(tenant, query.listing, c));
     respond(&page.requests, next_token)
 }

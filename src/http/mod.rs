@@ -14,6 +14,7 @@ pub mod errors;
 pub mod json;
 mod kyc_requests;
 pub mod page_token;
+mod stats;
 mod submit;
 
 use std::time::Instant;
@@ -37,6 +38,7 @@ enum Route {
     Accept,
     Delete,
     Clear,
+    Stats,
 }
 
 /// Path template, method, route. `{id}` matches one path segment.
@@ -47,6 +49,7 @@ const ROUTES: &[(&str, Method, Route)] = &[
     ("/api/accept", Method::PUT, Route::Accept),
     ("/api/delete-request", Method::DELETE, Route::Delete),
     ("/api/clear-requests", Method::DELETE, Route::Clear),
+    ("/api/stats", Method::GET, Route::Stats),
 ];
 
 /// Whether `path` fits `template`, and the `{id}` segment if it has one.
@@ -142,6 +145,7 @@ async fn route<P: Ports>(
         Route::Accept => accept::handle(app, &tenant, json_body(&request)?, now).await,
         Route::Delete => delete::handle(app, &tenant, json_body(&request)?).await,
         Route::Clear => clear::handle(app, &tenant).await,
+        Route::Stats => stats::handle(app, &tenant, now).await,
     }
 }
 
@@ -156,3 +160,5 @@ fn path_of(request: &Request) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_review;

@@ -1,5 +1,6 @@
-//! `nextToken`: the store's page cursor, bound to the tenant and the filter it was issued for,
-//! and signed (HMAC-SHA256), so it cannot be forged or replayed into another tenant's data.
+//! `nextToken`: the store's page cursor, bound to the tenant and the listing (filter and order)
+//! it was issued for, and signed (HMAC-SHA256), so it cannot be forged or replayed into another
+//! tenant's data or another listing.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -8,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::domain::TenantId;
-use crate::ports::{AcceptedFilter, PageCursor};
+use crate::ports::{ListFilter, Listing, PageCursor};
 
 #[derive(Clone)]
 pub struct PageTokens {
@@ -28,11 +29,18 @@ struct Payload {
     c: PageCursor,
 }
 
-fn filter_name(filter: AcceptedFilter) -> &'static str {
-    match filter {
-        AcceptedFilter::All => "all",
-        AcceptedFilter::Accepted => "true",
-        AcceptedFilter::NotAccepted => "false",
+/// The listing a token belongs to: `all`, `true`, `false` (the `accepted` filters, as before
+/// there were others) or `status:<status>`, then `/newest` when newest first.
+fn listing_name(listing: Listing) -> String {
+    let filter = match listing.filter {
+        ListFilter::All => "all".to_owned(),
+        ListFilter::Accepted => "true".to_owned(),
+        ListFilter::NotAccepted => "false".to_owned(),
+        ListFilter::Status(status) => format!("status:{status}"),
+    };
+    match listing.newest_first {
+        false => filter,
+        true => format!("{filter}/newest"),
     }
 }
 
@@ -50,10 +58,10 @@ impl PageTokens {
         Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key")
     }
 
-    pub fn issue(&self, tenant: &TenantId, filter: AcceptedFilter, cursor: &PageCursor) -> String {
+    pub fn issue(&self, tenant: &TenantId, listing: Listing, cursor: &PageCursor) -> String {
         let payload = Payload {
             t: tenant.to_string(),
-            f: filter_name(filter).to_owned(),
+            f: listing_name(listing),
             c: cursor.clone(),
         };
         let body = serde_json::to_vec(&payload).expect("a cursor serializes");
@@ -66,14 +74,9 @@ impl PageTokens {
         )
     }
 
-    /// The cursor in a token this service issued for this tenant and filter; `None` for any
+    /// The cursor in a token this service issued for this tenant and listing; `None` for any
     /// other string.
-    pub fn open(
-        &self,
-        token: &str,
-        tenant: &TenantId,
-        filter: AcceptedFilter,
-    ) -> Option<PageCursor> {
+    pub fn open(&self, token: &str, tenant: &TenantId, listing: Listing) -> Option<PageCursor> {
         let (body, tag) = token.split_once('.')?;
         let body = URL_SAFE_NO_PAD.decode(body).ok()?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
@@ -81,7 +84,7 @@ impl PageTokens {
         mac.update(&body);
         mac.verify_slice(&tag).ok()?;
         let payload: Payload = serde_json::from_slice(&body).ok()?;
-        (payload.t == tenant.as_str() && payload.f == filter_name(filter)).then_some(payload.c)
+        (payload.t == tenant.as_str() && payload.f == listing_name(listing)).then_some(payload.c)
     }
 }
 
@@ -90,6 +93,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::domain::RequestStatus;
 
     fn cursor() -> PageCursor {
         PageCursor(BTreeMap::from([("pk".into(), "TENANT#a#REQ#1".into())]))
@@ -100,10 +104,27 @@ mod tests {
         let tokens = PageTokens::new(b"0123456789abcdef0123456789abcdef");
         let a = TenantId::parse("a").unwrap();
         let b = TenantId::parse("b").unwrap();
-        let token = tokens.issue(&a, AcceptedFilter::All, &cursor());
-        assert_eq!(tokens.open(&token, &a, AcceptedFilter::All), Some(cursor()));
-        assert_eq!(tokens.open(&token, &b, AcceptedFilter::All), None);
-        assert_eq!(tokens.open(&token, &a, AcceptedFilter::Accepted), None);
+        let token = tokens.issue(&a, Listing::ALL, &cursor());
+        assert_eq!(tokens.open(&token, &a, Listing::ALL), Some(cursor()));
+        assert_eq!(tokens.open(&token, &b, Listing::ALL), None);
+        let listing = |filter, newest_first| Listing {
+            filter,
+            newest_first,
+        };
+        assert_eq!(
+            tokens.open(&token, &a, listing(ListFilter::Accepted, false)),
+            None
+        );
+        assert_eq!(
+            tokens.open(&token, &a, listing(ListFilter::All, true)),
+            None
+        );
+        let verified = listing(ListFilter::Status(RequestStatus::Verified), true);
+        let token = tokens.issue(&a, verified, &cursor());
+        assert_eq!(tokens.open(&token, &a, verified), Some(cursor()));
+        let failed = listing(ListFilter::Status(RequestStatus::Failed), true);
+        assert_eq!(tokens.open(&token, &a, failed), None);
+        assert_eq!(listing_name(verified), "status:verified/newest");
     }
 
     #[test]
@@ -111,8 +132,8 @@ mod tests {
         let tokens = PageTokens::new(b"0123456789abcdef0123456789abcdef");
         let other = PageTokens::new(b"another secret, another key, 32+");
         let a = TenantId::parse("a").unwrap();
-        let token = tokens.issue(&a, AcceptedFilter::All, &cursor());
-        assert_eq!(other.open(&token, &a, AcceptedFilter::All), None);
+        let token = tokens.issue(&a, Listing::ALL, &cursor());
+        assert_eq!(other.open(&token, &a, Listing::ALL), None);
         let (body, tag) = token.split_once('.').unwrap();
         let forged_body = URL_SAFE_NO_PAD.encode(
             serde_json::to_vec(
@@ -127,7 +148,7 @@ mod tests {
             "x.y".into(),
             format!("{body}.{tag}x"),
         ] {
-            assert_eq!(tokens.open(&bad, &a, AcceptedFilter::All), None, "{bad}");
+            assert_eq!(tokens.open(&bad, &a, Listing::ALL), None, "{bad}");
         }
     }
 }

@@ -10,10 +10,10 @@ use crate::adapters::memory::{Fault, InMemory, MemoryDialer, MemoryMailer, Memor
 use crate::config::AppSettings;
 use crate::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
 
-const KEY: &str = "ekyc_router-test-key";
-const NOW: u64 = 1_800_000_000;
+pub(super) const KEY: &str = "ekyc_router-test-key";
+pub(super) const NOW: u64 = 1_800_000_000;
 
-fn app() -> App<InMemory> {
+pub(super) fn app() -> App<InMemory> {
     let store = MemoryStore::default();
     let tenant = TenantId::parse("acme").unwrap();
     store.insert_api_key(&ApiKey::from_header(KEY).unwrap(), &tenant, true);
@@ -30,7 +30,7 @@ fn app() -> App<InMemory> {
     .unwrap()
 }
 
-fn request(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request {
+pub(super) fn request(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> Request {
     let mut builder = lambda_http::http::Request::builder()
         .method(method)
         .uri(format!("https://api.example.com{path}"));
@@ -47,7 +47,7 @@ fn request(method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> 
     builder.body(body).unwrap()
 }
 
-async fn call(
+pub(super) async fn call(
     app: &App<InMemory>,
     method: &str,
     path: &str,
@@ -56,7 +56,7 @@ async fn call(
     parts(handle(app, request(method, path, Some(KEY), body), NOW).await)
 }
 
-fn parts(response: Response<Body>) -> (StatusCode, Value) {
+pub(super) fn parts(response: Response<Body>) -> (StatusCode, Value) {
     let status = response.status();
     let text = match response.body() {
         Body::Text(text) => text.clone(),
@@ -68,17 +68,18 @@ fn parts(response: Response<Body>) -> (StatusCode, Value) {
     )
 }
 
-fn submission(email: &str, phone: &str) -> Value {
+pub(super) fn submission(email: &str, phone: &str) -> Value {
     json!({"email": email, "phoneNumber": phone, "documentIdentificationId": "doc-1"})
 }
 
-const ROUTES: [(&str, &str); 6] = [
+const ROUTES: [(&str, &str); 7] = [
     ("POST", "/api/kyc-request"),
     ("GET", "/api/requests"),
     ("GET", "/api/requests/01JD3V6Q3W0C9Z8Y7X6W5V4T3S"),
     ("PUT", "/api/accept"),
     ("DELETE", "/api/delete-request"),
     ("DELETE", "/api/clear-requests"),
+    ("GET", "/api/stats"),
 ];
 
 #[tokio::test]
@@ -297,7 +298,7 @@ async fn bad_ids_and_list_parameters_are_4xx_in_our_words() {
         ("accepted=maybe", "accepted must be true or false"),
         ("limit=0", "limit must be a whole number from 1 to 1000"),
         ("limit=1001", "limit must be a whole number from 1 to 1000"),
-        ("nextToken=forged", "nextToken is not valid here: pass the nextToken of the previous page, with the same accepted filter"),
+        ("nextToken=forged", "nextToken is not valid here: pass the nextToken of the previous page, with the same status, accepted and order"),
     ] {
         let (status, body) = call(&app, "GET", &format!("/api/requests?{query}"), None).await;
         assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some(error)), "{query}");

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::domain::stats::{DayCounts, StatusCounts, Window};
 use crate::domain::{DocumentIdentification, RequestId, RequestStatus, TenantId, Transition};
 use crate::ports::{
-    AcceptedFilter, ApiStore, ClearOutcome, PageCursor, ServiceError, StoredRequest,
-    TransitionDetails,
+    ApiStore, ClearOutcome, Listing, PageCursor, ServiceError, StoredRequest, TransitionDetails,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +66,14 @@ async fn with_documents<S: ApiStore>(
 pub async fn list<S: ApiStore>(
     store: &S,
     tenant: &TenantId,
-    filter: AcceptedFilter,
+    listing: Listing,
     limit: u32,
     start: Option<PageCursor>,
     now: u64,
 ) -> Result<ReviewPage, ReviewError> {
-    let page = store.list_requests(tenant, filter, limit, start).await?;
+    let page = store
+        .list_requests(tenant, listing, limit, start, now)
+        .await?;
     Ok(ReviewPage {
         requests: with_documents(store, tenant, page.requests, now).await?,
         next: page.next,
@@ -133,4 +135,30 @@ pub async fn clear<S: ApiStore>(
     budget: Duration,
 ) -> Result<ClearOutcome, ReviewError> {
     Ok(store.clear_requests(tenant, budget).await?)
+}
+
+/// The dashboard's summary: the requests held now by status, and what happened over the last
+/// 7 and 30 UTC days (today included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// A pending request whose code ran out counts as expired, as it reads.
+    pub current: StatusCounts,
+    pub windows: [(Window, DayCounts); 2],
+}
+
+/// Days in the summary's two windows.
+pub const SUMMARY_DAYS: [u16; 2] = [7, 30];
+
+/// Reads the counters the writes keep (never the requests themselves).
+pub async fn summary<S: ApiStore>(
+    store: &S,
+    tenant: &TenantId,
+    now: u64,
+) -> Result<Summary, ReviewError> {
+    let [short, long] = SUMMARY_DAYS.map(|days| Window::last(days, now));
+    let stats = store.stats(tenant, long, now).await?;
+    Ok(Summary {
+        current: stats.current.reading_lapsed_as_expired(stats.lapsed),
+        windows: [short, long].map(|window| (window, window.sum(&stats.days))),
+    })
 }

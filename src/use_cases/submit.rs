@@ -104,7 +104,7 @@ mod tests {
     use super::*;
     use crate::adapters::memory::{Fault, MemoryDialer, MemoryMailer, MemoryStore, Op};
     use crate::domain::{DocumentIdentification, RequestStatus};
-    use crate::ports::{AcceptedFilter, RequestLifecycle};
+    use crate::ports::{Listing, RequestLifecycle};
 
     struct World {
         store: MemoryStore,
@@ -160,7 +160,7 @@ mod tests {
 
     async fn stored(w: &World) -> usize {
         w.store
-            .list_requests(&w.tenant, AcceptedFilter::All, 100, None)
+            .list_requests(&w.tenant, Listing::ALL, 100, None, 0)
             .await
             .unwrap()
             .requests

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::{self, Key};
 use super::SERVICE;
+use crate::domain::stats::{DayCounts, Event};
 use crate::domain::{
     ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHash, RequestId,
     RequestStatus, TenantId,
@@ -107,6 +108,18 @@ pub fn new_request_items(r: &NewKycRequest) -> [Item; 4] {
             ("type", s("request")),
             (keys::GSI1PK, s(keys::requests_of(&r.tenant))),
             (keys::GSI1SK, s(keys::request_listing(false, &r.id))),
+            (
+                keys::GSI2PK,
+                s(keys::requests_in(&r.tenant, NewKycRequest::INITIAL_STATUS)),
+            ),
+            (
+                keys::GSI2SK,
+                s(keys::status_listing(
+                    NewKycRequest::INITIAL_STATUS,
+                    &r.id,
+                    r.otp_expires_at,
+                )),
+            ),
             ("requestId", s(&id)),
             ("tenantId", s(r.tenant.as_str())),
             ("email", s(r.email.as_str())),
@@ -172,6 +185,24 @@ pub fn stored_request(item: &Item) -> Result<StoredRequest, ServiceError> {
         failed_at: get_n(item, entered_at(RequestStatus::Failed)),
         expired_at: get_n(item, entered_at(RequestStatus::Expired)),
     })
+}
+
+/// A counter attribute (absent: 0).
+pub fn count(item: &Item, name: &str) -> i64 {
+    get_n(item, name).unwrap_or(0)
+}
+
+/// A day's counter item. Never below zero (a withdrawal takes back its creation on the same
+/// shard and day); read as zero if it ever were.
+pub fn day_counts(item: &Item) -> DayCounts {
+    let get = |event: Event| count(item, event.as_str()).max(0) as u64;
+    DayCounts {
+        created: get(Event::Created),
+        verified: get(Event::Verified),
+        accepted: get(Event::Accepted),
+        failed: get(Event::Failed),
+        expired: get(Event::Expired),
+    }
 }
 
 pub fn attempts_used(item: &Item) -> Result<u32, ServiceError> {

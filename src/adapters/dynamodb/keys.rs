@@ -1,27 +1,45 @@
 //! The key layout of the single table: every key string is made here.
 //!
-//! | item                 | pk                                  | sk            | gsi1pk                   | gsi1sk                     |
-//! |----------------------|-------------------------------------|---------------|--------------------------|----------------------------|
-//! | API key              | `APIKEY#<sha256(key)>`              | `APIKEY`      | `TENANT#<t>#APIKEYS`     | `<keyId>`                  |
-//! | document record      | `TENANT#<t>#DOC#<documentId>`       | `DOC`         |                          |                            |
-//! | request              | `TENANT#<t>#REQ#<requestId>`        | `REQ`         | `TENANT#<t>#REQ`         | `ACCEPTED#<bool>#<id>`     |
-//! | request's OTP        | `TENANT#<t>#REQ#<requestId>`        | `OTP`         |                          |                            |
-//! | email reservation    | `TENANT#<t>#EMAIL#<sha256(email)>`  | `RESERVATION` |                          |                            |
-//! | phone reservation    | `TENANT#<t>#PHONE#<sha256(e164)>`   | `RESERVATION` |                          |                            |
+//! | item                 | pk                                  | sk                 | gsi1pk               | gsi1sk                 |
+//! |----------------------|-------------------------------------|--------------------|----------------------|------------------------|
+//! | API key              | `APIKEY#<sha256(key)>`              | `APIKEY`           | `TENANT#<t>#APIKEYS` | `<keyId>`              |
+//! | document record      | `TENANT#<t>#DOC#<documentId>`       | `DOC`              |                      |                        |
+//! | request              | `TENANT#<t>#REQ#<requestId>`        | `REQ`              | `TENANT#<t>#REQ`     | `ACCEPTED#<bool>#<id>` |
+//! | request's OTP        | `TENANT#<t>#REQ#<requestId>`        | `OTP`              |                      |                        |
+//! | email reservation    | `TENANT#<t>#EMAIL#<sha256(email)>`  | `RESERVATION`      |                      |                        |
+//! | phone reservation    | `TENANT#<t>#PHONE#<sha256(e164)>`   | `RESERVATION`      |                      |                        |
+//! | status counters      | `TENANT#<t>#STATS`                  | `NOW#<shard>`      |                      |                        |
+//! | a day's counters     | `TENANT#<t>#STATS`                  | `DAY#<date>#<shard>` |                    |                        |
+//!
+//! A request is also on the second index, `gsi2`, in the partition of its status:
+//! `gsi2pk` = `TENANT#<t>#STATUS#<status>`, `gsi2sk` = `<requestId>`, except that a pending
+//! request sorts by when its code runs out: `<otpExpiresAt, 20 digits>#<requestId>`. So one
+//! `Query` lists exactly one status, newest first with `ScanIndexForward=false`, and the pending
+//! requests still open (`gsi2sk >= <now + 1>`) and those whose code lapsed (they read as
+//! expired) are two key ranges: nothing read is discarded.
+//!
+//! Counters (see `counters.rs`) are spread over `COUNTER_SHARDS` items so concurrent
+//! transactions rarely touch the same one; `DAY#…` items carry `ttl` and go after
+//! `DAY_COUNTER_DAYS`. Dates are UTC, `YYYY-MM-DD`, so `DAY#` keys sort by day and before `NOW#`.
 //!
 //! The OTP item carries `ttl` (Unix seconds), the table's TTL attribute, so abandoned codes are
 //! removed by DynamoDB; code that reads one still checks `expiresAt` itself.
 //!
 //! Ids are key-safe by construction (see `domain::ids`): no `#` in a key comes from input.
 
-use crate::domain::{ApiKeyHash, DocumentId, RequestId, TenantId};
+use time::Date;
 
-/// The table's key attributes, and its one global index's.
+use crate::domain::{ApiKeyHash, DocumentId, RequestId, RequestStatus, TenantId};
+
+/// The table's key attributes, and its two global indexes'.
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 pub const GSI1: &str = "gsi1";
 pub const GSI1PK: &str = "gsi1pk";
 pub const GSI1SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2PK: &str = "gsi2pk";
+pub const GSI2SK: &str = "gsi2sk";
 /// The table's TTL attribute.
 pub const TTL_ATTRIBUTE: &str = "ttl";
 
@@ -84,6 +102,55 @@ pub fn request_listing(accepted: bool, id: &RequestId) -> String {
     format!("{}{id}", listing_prefix(accepted))
 }
 
+/// The index partition of a tenant's requests in one status.
+pub fn requests_in(tenant: &TenantId, status: RequestStatus) -> String {
+    format!("TENANT#{tenant}#STATUS#{status}")
+}
+
+/// A time as an index sort key prefix: fixed width, so text order is time order.
+pub fn instant(unix: u64) -> String {
+    format!("{unix:020}")
+}
+
+/// A request's sort key in its status partition: the (time-ordered) id, or for a pending
+/// request the time its code runs out, then the id.
+pub fn status_listing(status: RequestStatus, id: &RequestId, otp_expires_at: u64) -> String {
+    match status {
+        RequestStatus::Pending => format!("{}#{id}", instant(otp_expires_at)),
+        _ => id.to_string(),
+    }
+}
+
+/// The partition of a tenant's counters.
+pub fn stats_of(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}#STATS")
+}
+
+/// One shard of the counts of requests by status.
+pub fn status_counter(tenant: &TenantId, shard: u8) -> Key {
+    key(stats_of(tenant), &format!("NOW#{shard}"))
+}
+
+/// One shard of a UTC day's event counts.
+pub fn day_counter(tenant: &TenantId, day: Date, shard: u8) -> Key {
+    key(stats_of(tenant), &format!("{}{shard}", days_from(day)))
+}
+
+/// The sort key from which a day's counters (and every later day's, then the status counters)
+/// follow.
+pub fn days_from(day: Date) -> String {
+    format!("DAY#{day}#")
+}
+
+/// Which counter an item of the stats partition is: a day's (and which) or the status counts.
+pub fn counter_day(sk: &str) -> Option<Option<Date>> {
+    if sk.starts_with("NOW#") {
+        return Some(None);
+    }
+    let date = sk.strip_prefix("DAY#")?.split('#').next()?;
+    crate::domain::stats::parse_day(date).map(Some)
+}
+
 pub fn email(tenant: &TenantId, email_key: &str) -> Key {
     key(format!("TENANT#{tenant}#EMAIL#{email_key}"), "RESERVATION")
 }
@@ -105,6 +172,45 @@ mod tests {
         );
         assert!(request_listing(true, &id).starts_with(&listing_prefix(true)));
         assert!(!request_listing(true, &id).starts_with(&listing_prefix(false)));
+    }
+
+    #[test]
+    fn status_keys_sort_by_time_and_pending_ones_by_code_expiry() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let id = RequestId::parse("01JD3V6Q3W0C9Z8Y7X6W5V4T3S").unwrap();
+        assert_eq!(
+            requests_in(&tenant, RequestStatus::Verified),
+            "TENANT#acme#STATUS#verified"
+        );
+        assert_eq!(
+            status_listing(RequestStatus::Verified, &id, 9),
+            "01JD3V6Q3W0C9Z8Y7X6W5V4T3S"
+        );
+        let pending = |expires| status_listing(RequestStatus::Pending, &id, expires);
+        assert_eq!(
+            pending(1_795_780_800),
+            "00000000001795780800#01JD3V6Q3W0C9Z8Y7X6W5V4T3S"
+        );
+        // Open (expiry after now) and lapsed are the two sides of `instant(now + 1)`.
+        let now = 1_795_780_800;
+        assert!(pending(now + 1) >= instant(now + 1));
+        assert!(pending(now) < instant(now + 1));
+        assert!(pending(99) < pending(100_000_000_000));
+    }
+
+    #[test]
+    fn day_counters_sort_by_day_and_before_the_status_counters() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let day = |d: &str| crate::domain::stats::parse_day(d).unwrap();
+        let (early, late) = (day("2026-10-29"), day("2026-11-27"));
+        let first = day_counter(&tenant, early, 7).sk;
+        assert_eq!(first, "DAY#2026-10-29#7");
+        assert!(first >= days_from(early) && first < days_from(late));
+        assert!(day_counter(&tenant, late, 0).sk >= days_from(late));
+        assert!(status_counter(&tenant, 0).sk > day_counter(&tenant, late, 9).sk);
+        assert_eq!(counter_day(&first), Some(Some(early)));
+        assert_eq!(counter_day(&status_counter(&tenant, 3).sk), Some(None));
+        assert_eq!(counter_day("REQ"), None);
     }
 
     #[test]

@@ -1,33 +1,31 @@
-//! The lifecycle API's reads and removals: get, list, the documents behind requests, delete,
-//! clear. State changes (accept) go through `verification::transition`.
+//! The lifecycle API's reads and removals: get, list (in `listing.rs`), the documents behind
+//! requests, delete, clear. State changes (accept) go through `verification::transition`.
+//! Removals take the requests off the status counters in the same transactions.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Select};
 
-use super::codec::{self, s};
+use super::codec;
+use super::counters::Counted;
 use super::{keys, DynamoStore, SERVICE};
 use crate::adapters::OrServiceError;
+use crate::domain::stats::CounterChange;
 use crate::domain::{DocumentId, DocumentIdentification, RequestId, TenantId};
 use crate::ports::{
-    AcceptedFilter, ClearOutcome, Page, PageCursor, RequestLifecycle, ServiceError, StoredRequest,
+    ClearOutcome, Listing, Page, PageCursor, RequestLifecycle, ServiceError, StoredRequest,
 };
 
-/// Requests removed per transaction in `clear_requests`: 4 items each, 100 items at most.
-const CLEAR_BATCH: usize = 25;
+/// Requests removed per transaction in `clear_requests`: 4 items each and one counter update,
+/// 100 items at most.
+const CLEAR_BATCH: usize = 24;
+/// Tries of a delete whose request changed status between its read and its write.
+const DELETE_TRIES: u32 = 4;
 /// Requests read per index page in `clear_requests`.
 const CLEAR_PAGE: i32 = 100;
 /// Keys per `BatchGetItem`, the service's limit.
 const BATCH_GET: usize = 100;
-
-fn accepted(filter: AcceptedFilter) -> Option<bool> {
-    match filter {
-        AcceptedFilter::All => None,
-        AcceptedFilter::Accepted => Some(true),
-        AcceptedFilter::NotAccepted => Some(false),
-    }
-}
 
 impl DynamoStore {
     /// Reads a tenant's document record.
@@ -60,7 +58,8 @@ impl DynamoStore {
         }
     }
 
-    /// Removes one index page's requests, a transaction per batch; how many went.
+    /// Removes one index page's requests, a transaction per batch (taking them off the status
+    /// counters in it); how many went.
     async fn remove_requests(
         &self,
         tenant: &TenantId,
@@ -68,18 +67,25 @@ impl DynamoStore {
     ) -> Result<u64, ServiceError> {
         let batches = requests.chunks(CLEAR_BATCH).map(|batch| async move {
             let mut items = Vec::with_capacity(batch.len() * 4);
+            let mut statuses = Vec::with_capacity(batch.len());
             for request in batch {
                 items.extend(self.removal_items_of(tenant, request)?);
+                statuses.push(codec::status(request)?);
             }
-            if self.transact(items).await? {
-                return Ok::<u64, ServiceError>(batch.len() as u64);
+            let change = CounterChange::deleted(statuses);
+            match self
+                .transact_counted(items, tenant, &change, None, None)
+                .await?
+            {
+                Counted::Done => return Ok::<u64, ServiceError>(batch.len() as u64),
+                Counted::Refused(_) => {}
             }
-            // Something in the batch changed meanwhile (a concurrent delete): one by one,
-            // skipping what is already gone.
+            // Something in the batch changed meanwhile (a concurrent delete, or a call that
+            // moved a request on): one by one, reading each again, skipping what is gone.
             let mut removed = 0;
             for request in batch {
                 if self
-                    .transact(self.removal_items_of(tenant, request)?)
+                    .delete_as_read(tenant, &codec::request_id(request)?)
                     .await?
                 {
                     removed += 1;
@@ -92,6 +98,36 @@ impl DynamoStore {
             deleted += removed?;
         }
         Ok(deleted)
+    }
+
+    /// Deletes one request as read now, conditional on its status not having changed since (so
+    /// the counters stay right); read again if it has. `false` when there is no such request.
+    async fn delete_as_read(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+    ) -> Result<bool, ServiceError> {
+        for _ in 0..DELETE_TRIES {
+            let read = |request: &codec::Item| {
+                Ok((
+                    self.removal_items_of(tenant, request)?,
+                    codec::status(request)?,
+                ))
+            };
+            let Some((items, status)) = self.get(keys::request(tenant, id), true, read).await?
+            else {
+                return Ok(false);
+            };
+            let change = CounterChange::deleted([status]);
+            if self.transact_for(items, tenant, id, &change).await? {
+                return Ok(true);
+            }
+        }
+        Err(ServiceError::new(
+            SERVICE,
+            crate::ports::ServiceErrorKind::Conflict,
+            "the request kept changing while it was being deleted",
+        ))
     }
 }
 
@@ -108,49 +144,12 @@ impl RequestLifecycle for DynamoStore {
     async fn list_requests(
         &self,
         tenant: &TenantId,
-        filter: AcceptedFilter,
+        listing: Listing,
         limit: u32,
         start: Option<PageCursor>,
+        now: u64,
     ) -> Result<Page, ServiceError> {
-        let accepted = accepted(filter);
-        let start = match start {
-            None => None,
-            Some(PageCursor(cursor)) => {
-                // A cursor from another tenant's or another filter's listing reads nothing.
-                let prefix = accepted.map(keys::listing_prefix);
-                let fits = cursor.get(keys::GSI1PK) == Some(&keys::requests_of(tenant))
-                    && cursor
-                        .get(keys::GSI1SK)
-                        .is_some_and(|sk| prefix.is_none_or(|p| sk.starts_with(&p)));
-                if !fits {
-                    return Ok(Page {
-                        requests: vec![],
-                        next: None,
-                    });
-                }
-                Some(cursor.into_iter().map(|(k, v)| (k, s(v))).collect())
-            }
-        };
-        let out = self
-            .requests_query(tenant, accepted)
-            .limit(limit.clamp(1, 1000) as i32)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .or_service(SERVICE)?;
-        let requests = out
-            .items()
-            .iter()
-            .map(codec::stored_request)
-            .collect::<Result<_, _>>()?;
-        let next = out.last_evaluated_key.map(|key| {
-            PageCursor(
-                key.into_iter()
-                    .filter_map(|(k, v)| Some((k, v.as_s().ok()?.clone())))
-                    .collect(),
-            )
-        });
-        Ok(Page { requests, next })
+        self.list(tenant, listing, limit, start, now).await
     }
 
     async fn get_documents(
@@ -206,12 +205,8 @@ impl RequestLifecycle for DynamoStore {
         tenant: &TenantId,
         id: &RequestId,
     ) -> Result<bool, ServiceError> {
-        let removal = |request: &codec::Item| self.removal_items_of(tenant, request);
-        let Some(items) = self.get(keys::request(tenant, id), true, removal).await? else {
-            return Ok(false);
-        };
-        // Conditional on the request still existing: a racing delete or clear wins once.
-        self.transact(items).await
+        // Racing another delete or a clear, one wins: the other finds nothing.
+        self.delete_as_read(tenant, id).await
     }
 
     async fn clear_requests(

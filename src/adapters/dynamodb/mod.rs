@@ -9,13 +9,17 @@
 //! | `api_keys.rs`     | `ApiKeyStore`                                                  |
 //! | `submit.rs`       | `RequestStore`: the create transaction and its release         |
 //! | `lifecycle.rs`    | `RequestLifecycle`: get, list, documents, delete, clear        |
+//! | `listing.rs`      | listing requests: by acceptance on `gsi1`, by status on `gsi2` |
 //! | `verification.rs` | `VerificationStore`: what the call's answers change            |
+//! | `counters.rs`     | `StatsStore`: the counters every write keeps, and their read   |
 //! | `operator.rs`     | the admin tool's and tests' operations; no function calls them |
 
 mod api_keys;
 mod codec;
+mod counters;
 mod keys;
 mod lifecycle;
+mod listing;
 mod operator;
 mod submit;
 mod verification;
@@ -27,12 +31,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use aws_sdk_dynamodb::Client;
 
 use super::OrServiceError;
-use crate::domain::{RequestId, TenantId};
+use crate::domain::{RequestId, RequestStatus, TenantId};
 use crate::ports::ServiceError;
 use codec::{s, Item};
 use keys::Key;
 
-pub use keys::{GSI1, TTL_ATTRIBUTE};
+pub use counters::{COUNTER_SHARDS, DAY_COUNTER_DAYS};
+pub use keys::{GSI1, GSI2, TTL_ATTRIBUTE};
 
 const SERVICE: &str = "dynamodb";
 
@@ -208,6 +213,9 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key.item()));
         if let Some((expression, values)) = condition {
+            if expression.contains("#status") {
+                delete = delete.expression_attribute_names("#status", "status");
+            }
             delete = delete.condition_expression(expression);
             if !values.is_empty() {
                 delete = delete.set_expression_attribute_values(Some(values));
@@ -218,16 +226,21 @@ impl DynamoStore {
             .build())
     }
 
-    /// The writes that remove a request for good: the request (which must exist), its OTP, and
-    /// its email and phone reservations (unless another request holds them). One transaction
-    /// of these never leaves a reservation without its request or the reverse.
+    /// The writes that remove a request for good: the request (which must still be in
+    /// `status`, so the counters it is taken off are right), its OTP, and its email and phone
+    /// reservations (unless another request holds them). One transaction of these never leaves
+    /// a reservation without its request or the reverse.
     fn removal_items(
         &self,
         tenant: &TenantId,
         id: &RequestId,
         (email_key, phone_key): (&str, &str),
+        status: RequestStatus,
     ) -> Result<Vec<TransactWriteItem>, ServiceError> {
-        let exists = Some(("attribute_exists(pk)", Item::new()));
+        let exists = Some((
+            "#status = :status",
+            codec::values(vec![(":status", s(status.as_str()))]),
+        ));
         let ours = || {
             Some((
                 "attribute_not_exists(pk) OR requestId = :id",
@@ -242,14 +255,15 @@ impl DynamoStore {
         ])
     }
 
-    /// [`Self::removal_items`] for a stored request item.
+    /// [`Self::removal_items`] for a stored request item, in the status it was read in.
     fn removal_items_of(
         &self,
         tenant: &TenantId,
         request: &Item,
     ) -> Result<Vec<TransactWriteItem>, ServiceError> {
         let id = codec::request_id(request)?;
-        self.removal_items(tenant, &id, codec::reservation_keys(request)?)
+        let status = codec::status(request)?;
+        self.removal_items(tenant, &id, codec::reservation_keys(request)?, status)
     }
 
     /// Runs a transaction. With a `token`, an SDK retry of a commit whose answer was lost
@@ -266,10 +280,5 @@ impl DynamoStore {
             .send()
             .await
             .map(drop)
-    }
-
-    /// Runs a transaction; `false` when one of its conditions no longer held.
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool, ServiceError> {
-        unless_lost(self.send_transaction(items, None).await)
     }
 }

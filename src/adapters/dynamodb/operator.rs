@@ -15,7 +15,7 @@ use crate::domain::{ApiKeyHash, DocumentId, DocumentIdentification, RequestId, T
 use crate::ports::ServiceError;
 
 impl DynamoStore {
-    /// Creates the table if it does not exist yet (idempotent), with its index and TTL.
+    /// Creates the table if it does not exist yet (idempotent), with its indexes and TTL.
     /// In AWS the table comes from infra/; this serves local runs, tests and the admin tool.
     pub async fn ensure_table(&self) -> Result<(), ServiceError> {
         let attr = |name: &str| {
@@ -32,17 +32,19 @@ impl DynamoStore {
                 .build()
                 .or_service(SERVICE)
         };
-        let gsi = GlobalSecondaryIndex::builder()
-            .index_name(GSI1)
-            .key_schema(key(keys::GSI1PK, KeyType::Hash)?)
-            .key_schema(key(keys::GSI1SK, KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .or_service(SERVICE)?;
+        let gsi = |name: &str, pk: &str, sk: &str| {
+            GlobalSecondaryIndex::builder()
+                .index_name(name)
+                .key_schema(key(pk, KeyType::Hash)?)
+                .key_schema(key(sk, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .or_service(SERVICE)
+        };
         let created = self
             .client
             .create_table()
@@ -52,9 +54,12 @@ impl DynamoStore {
             .attribute_definitions(attr(keys::SK)?)
             .attribute_definitions(attr(keys::GSI1PK)?)
             .attribute_definitions(attr(keys::GSI1SK)?)
+            .attribute_definitions(attr(keys::GSI2PK)?)
+            .attribute_definitions(attr(keys::GSI2SK)?)
             .key_schema(key(keys::PK, KeyType::Hash)?)
             .key_schema(key(keys::SK, KeyType::Range)?)
-            .global_secondary_indexes(gsi)
+            .global_secondary_indexes(gsi(GSI1, keys::GSI1PK, keys::GSI1SK)?)
+            .global_secondary_indexes(gsi(keys::GSI2, keys::GSI2PK, keys::GSI2SK)?)
             .send()
             .await;
         match created {

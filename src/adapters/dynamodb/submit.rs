@@ -6,8 +6,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 
+use super::counters::{shard_of, Counted};
 use super::{codec, keys, DynamoStore, SERVICE};
 use crate::adapters::{is_conflict, is_throttling, sdk_error, OrServiceError};
+use crate::domain::stats::CounterChange;
 use crate::domain::NewKycRequest;
 use crate::ports::{RequestStore, ServiceError, ServiceErrorKind, SubmitError};
 
@@ -29,8 +31,9 @@ impl DynamoStore {
             .or_service(SERVICE)?;
         let [request, otp, email, phone] = codec::new_request_items(r);
         let absent = "attribute_not_exists(pk)";
-        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE.
-        Ok(vec![
+        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE. The counters go last,
+        // on the request's own shard, so a retry (same token) is the same transaction.
+        let mut items = vec![
             TransactWriteItem::builder()
                 .condition_check(document_exists)
                 .build(),
@@ -38,7 +41,10 @@ impl DynamoStore {
             self.put(otp, absent)?,
             self.put(email, absent)?,
             self.put(phone, absent)?,
-        ])
+        ];
+        let created = CounterChange::created(r.created_at);
+        items.extend(self.counter_items(&r.tenant, &created, shard_of(&r.id))?);
+        Ok(items)
     }
 }
 
@@ -118,8 +124,21 @@ impl RequestStore for DynamoStore {
 
     async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
         let (email, phone) = (r.email.uniqueness_key(), r.phone.uniqueness_key());
-        let items = self.removal_items(&r.tenant, &r.id, (&email, &phone))?;
-        self.send_transaction(items, None).await.or_service(SERVICE)
+        let pending = NewKycRequest::INITIAL_STATUS;
+        let items = self.removal_items(&r.tenant, &r.id, (&email, &phone), pending)?;
+        let change = CounterChange::withdrawn(r.created_at);
+        let shard = Some(shard_of(&r.id));
+        match self
+            .transact_counted(items, &r.tenant, &change, shard, None)
+            .await?
+        {
+            Counted::Done => Ok(()),
+            Counted::Refused(reasons) => Err(ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::Conflict,
+                format!("the request to release is no longer pending: {reasons:?}"),
+            )),
+        }
     }
 }
 

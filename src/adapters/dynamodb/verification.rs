@@ -4,6 +4,7 @@
 use super::codec::{self, n, s, Item};
 use super::{keys, Change, DynamoStore, SERVICE};
 use crate::adapters::OrServiceError;
+use crate::domain::stats::CounterChange;
 use crate::domain::{RequestId, RequestStatus, TenantId, Transition};
 use crate::ports::{ServiceError, TransitionDetails, VerificationRecord, VerificationStore};
 
@@ -106,12 +107,21 @@ impl VerificationStore for DynamoStore {
                 .set(format!("{} = :listing", keys::GSI1SK))
                 .value(":listing", s(keys::request_listing(to.is_accepted(), id)));
         }
+        // Into the new status's partition of the status index (no status but pending sorts by
+        // its code's expiry, so the id alone is the sort key).
+        change = change
+            .set(format!("{} = :status_pk", keys::GSI2PK))
+            .set(format!("{} = :status_sk", keys::GSI2SK))
+            .value(":status_pk", s(keys::requests_in(tenant, to)))
+            .value(":status_sk", s(keys::status_listing(to, id, 0)));
         let mut items = vec![self.update(change)?];
         if from == RequestStatus::Pending {
             // The code is of no use once the request left pending.
             items.push(self.delete(keys::otp(tenant, id), None)?);
         }
-        self.transact(items).await
+        // The counters move in the same transaction: one request from `from` to `to`.
+        let counted = CounterChange::transitioned(from, to, details.now);
+        self.transact_for(items, tenant, id, &counted).await
     }
 }
 

@@ -19,6 +19,7 @@ pub enum Op {
     Delete,
     Clear,
     LoadVerification,
+    Stats,
     /// The conditional writes of a call: `accept_last_four`, `spend_attempt`, `transition`.
     ConditionalWrite,
     SendMail,

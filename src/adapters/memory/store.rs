@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use super::faults::Switches;
 use super::{Fault, Op};
+use time::Date;
+
+use crate::domain::stats::{CounterChange, DayCounts, DayEvent, Event, StatusCounts, Window};
 use crate::domain::{
     ApiKey, ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHash, RequestId,
     RequestStatus, TenantId, Transition,
 };
 use crate::ports::{
-    AcceptedFilter, ApiKeyRecord, ApiKeyStore, ClearOutcome, Page, PageCursor, RequestLifecycle,
-    RequestStore, ServiceError, StoredRequest, SubmitError, TransitionDetails, VerificationRecord,
-    VerificationStore,
+    ApiKeyRecord, ApiKeyStore, ClearOutcome, ListFilter, Listing, Page, PageCursor,
+    RequestLifecycle, RequestStore, ServiceError, Stats, StatsStore, StoredRequest, SubmitError,
+    TransitionDetails, VerificationRecord, VerificationStore,
 };
 
 /// A stored request with what the store keeps beside the published fields.
@@ -37,9 +40,33 @@ struct State {
     documents: HashMap<(TenantId, DocumentId), DocumentIdentification>,
     requests: HashMap<(TenantId, RequestId), Row>,
     reservations: HashMap<Reservation, RequestId>,
+    /// Each tenant's events per UTC day, counted by the writes (requests held by status are
+    /// counted from the rows themselves).
+    days: HashMap<TenantId, BTreeMap<Date, DayCounts>>,
 }
 
 impl State {
+    /// Counts a write's day event.
+    fn count(&mut self, tenant: &TenantId, change: &CounterChange) {
+        let Some(DayEvent { event, delta, day }) = change.event else {
+            return;
+        };
+        let counts = self
+            .days
+            .entry(tenant.clone())
+            .or_default()
+            .entry(day)
+            .or_default();
+        let slot = match event {
+            Event::Created => &mut counts.created,
+            Event::Verified => &mut counts.verified,
+            Event::Accepted => &mut counts.accepted,
+            Event::Failed => &mut counts.failed,
+            Event::Expired => &mut counts.expired,
+        };
+        *slot = slot.saturating_add_signed(delta);
+    }
+
     fn remove(&mut self, tenant: &TenantId, id: &RequestId) -> bool {
         let Some(row) = self.requests.remove(&(tenant.clone(), *id)) else {
             return false;
@@ -61,12 +88,17 @@ fn phone(tenant: &TenantId, key: &str) -> Reservation {
     (tenant.clone(), format!("phone:{key}"))
 }
 
-/// The listing order of the DynamoDB index: not-accepted requests first, each group by id.
-fn listing_key(r: &StoredRequest) -> String {
-    format!("{}#{}", r.status.is_accepted(), r.id)
+/// The listing order of the DynamoDB indexes: by acceptance, not-accepted requests first, each
+/// group by id; by status, by id.
+fn listing_key(r: &StoredRequest, filter: ListFilter) -> String {
+    match filter {
+        ListFilter::Status(_) => r.id.to_string(),
+        _ => format!("{}#{}", r.status.is_accepted(), r.id),
+    }
 }
 
 const CURSOR_TENANT: &str = "tenant";
+const CURSOR_LISTING: &str = "listing";
 const CURSOR_AFTER: &str = "after";
 /// Requests removed per round of `clear_requests`, between looks at the time budget.
 const CLEAR_PAGE: usize = 100;
@@ -238,12 +270,16 @@ impl RequestStore for MemoryStore {
             contact_id: None,
         };
         state.requests.insert((r.tenant.clone(), r.id), row);
+        state.count(&r.tenant, &CounterChange::created(r.created_at));
         Ok(())
     }
 
     async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
         self.switches.enter(Op::Release).await?;
-        self.state().remove(&r.tenant, &r.id);
+        let mut state = self.state();
+        if state.remove(&r.tenant, &r.id) {
+            state.count(&r.tenant, &CounterChange::withdrawn(r.created_at));
+        }
         Ok(())
     }
 }
@@ -265,46 +301,61 @@ impl RequestLifecycle for MemoryStore {
     async fn list_requests(
         &self,
         tenant: &TenantId,
-        filter: AcceptedFilter,
+        listing: Listing,
         limit: u32,
         start: Option<PageCursor>,
+        now: u64,
     ) -> Result<Page, ServiceError> {
         self.switches.enter(Op::List).await?;
+        let name = format!("{listing:?}");
         let after = match start {
-            None => String::new(),
-            // A cursor of another tenant's listing reads nothing.
+            None => None,
+            // A cursor of another tenant's or another listing's reads nothing.
             Some(PageCursor(c))
-                if c.get(CURSOR_TENANT).map(String::as_str) != Some(tenant.as_str()) =>
+                if c.get(CURSOR_TENANT).map(String::as_str) != Some(tenant.as_str())
+                    || c.get(CURSOR_LISTING) != Some(&name) =>
             {
                 return Ok(Page {
                     requests: vec![],
                     next: None,
                 })
             }
-            Some(PageCursor(mut c)) => c.remove(CURSOR_AFTER).unwrap_or_default(),
+            Some(PageCursor(mut c)) => c.remove(CURSOR_AFTER),
         };
+        let filter = listing.filter;
         let state = self.state();
         let mut matching: Vec<&StoredRequest> = state
             .requests
             .iter()
-            .filter(|((t, _), row)| {
-                t == tenant
-                    && match filter {
-                        AcceptedFilter::All => true,
-                        AcceptedFilter::Accepted => row.request.status.is_accepted(),
-                        AcceptedFilter::NotAccepted => !row.request.status.is_accepted(),
-                    }
-            })
+            .filter(|((t, _), _)| t == tenant)
             .map(|(_, row)| &row.request)
-            .filter(|r| listing_key(r) > after)
+            .filter(|r| match filter {
+                ListFilter::All => true,
+                ListFilter::Accepted => r.status.is_accepted(),
+                ListFilter::NotAccepted => !r.status.is_accepted(),
+                ListFilter::Status(status) => r.status_at(now).0 == status,
+            })
+            .filter(|r| {
+                let key = listing_key(r, filter);
+                after
+                    .as_ref()
+                    .is_none_or(|after| match listing.newest_first {
+                        false => key > *after,
+                        true => key < *after,
+                    })
+            })
             .collect();
-        matching.sort_by_key(|r| listing_key(r));
+        matching.sort_by_key(|r| listing_key(r, filter));
+        if listing.newest_first {
+            matching.reverse();
+        }
         let more = matching.len() > limit as usize;
         matching.truncate(limit as usize);
         let next = match (more, matching.last()) {
             (true, Some(last)) => Some(PageCursor(BTreeMap::from([
                 (CURSOR_TENANT.to_owned(), tenant.to_string()),
-                (CURSOR_AFTER.to_owned(), listing_key(last)),
+                (CURSOR_LISTING.to_owned(), name),
+                (CURSOR_AFTER.to_owned(), listing_key(last, filter)),
             ]))),
             _ => None,
         };
@@ -446,35 +497,79 @@ impl VerificationStore for MemoryStore {
         let Ok(to) = from.apply(transition) else {
             return Ok(false);
         };
-        self.conditional(tenant, id, |row| {
-            let r = &mut row.request;
-            if r.status != from
-                || change
-                    .spend_from
-                    .is_some_and(|seen| r.attempts_used != seen)
-            {
-                return false;
+        self.switches.enter(Op::ConditionalWrite).await?;
+        if self.switches.loses_race(Op::ConditionalWrite) {
+            return Ok(false);
+        }
+        let mut state = self.state();
+        let Some(row) = state.requests.get_mut(&(tenant.clone(), *id)) else {
+            return Ok(false);
+        };
+        let r = &mut row.request;
+        if r.status != from
+            || change
+                .spend_from
+                .is_some_and(|seen| r.attempts_used != seen)
+        {
+            return Ok(false);
+        }
+        if let Some(seen) = change.spend_from {
+            r.attempts_used = seen + 1;
+        }
+        r.status = to;
+        let at = Some(change.now);
+        match to {
+            RequestStatus::Verified => r.verified_at = at,
+            RequestStatus::Failed => r.failed_at = at,
+            RequestStatus::Expired => r.expired_at = at,
+            RequestStatus::Accepted => r.accepted_at = at,
+            RequestStatus::Pending => {}
+        }
+        if let Some(contact) = change.contact_id {
+            row.contact_id = Some(contact.to_owned());
+        }
+        if from == RequestStatus::Pending {
+            row.otp = None;
+        }
+        // In the same write, as the DynamoDB store's transaction does.
+        state.count(tenant, &CounterChange::transitioned(from, to, change.now));
+        Ok(true)
+    }
+}
+
+impl StatsStore for MemoryStore {
+    async fn stats(
+        &self,
+        tenant: &TenantId,
+        days: Window,
+        now: u64,
+    ) -> Result<Stats, ServiceError> {
+        self.switches.enter(Op::Stats).await?;
+        let state = self.state();
+        let mut current = StatusCounts::default();
+        let mut lapsed = 0;
+        for ((t, _), row) in &state.requests {
+            if t == tenant {
+                current.add(row.request.status, 1);
+                let (read_as, _) = row.request.status_at(now);
+                lapsed += i64::from(read_as != row.request.status);
             }
-            if let Some(seen) = change.spend_from {
-                r.attempts_used = seen + 1;
-            }
-            r.status = to;
-            let at = Some(change.now);
-            match to {
-                RequestStatus::Verified => r.verified_at = at,
-                RequestStatus::Failed => r.failed_at = at,
-                RequestStatus::Expired => r.expired_at = at,
-                RequestStatus::Accepted => r.accepted_at = at,
-                RequestStatus::Pending => {}
-            }
-            if let Some(contact) = change.contact_id {
-                row.contact_id = Some(contact.to_owned());
-            }
-            if from == RequestStatus::Pending {
-                row.otp = None;
-            }
-            true
+        }
+        let days = state
+            .days
+            .get(tenant)
+            .map(|by_day| {
+                by_day
+                    .iter()
+                    .filter(|(day, _)| days.contains(**day))
+                    .map(|(day, counts)| (*day, *counts))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Stats {
+            current,
+            lapsed,
+            days,
         })
-        .await
     }
 }
