@@ -11,8 +11,17 @@ use crate::messages;
 pub struct RequestId(Ulid);
 
 impl RequestId {
+    /// A new id, greater than every id this process made before (ULIDs of one millisecond
+    /// would otherwise order at random), so "newest first" is exact within an instance.
     pub fn generate() -> Self {
-        Self(Ulid::new())
+        static MONOTONIC: std::sync::Mutex<ulid::Generator> =
+            std::sync::Mutex::new(ulid::Generator::new());
+        let next = MONOTONIC
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .generate();
+        // Only 2^80 ids in one millisecond overflow it.
+        Self(next.unwrap_or_else(|_| Ulid::new()))
     }
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
@@ -95,6 +104,13 @@ impl fmt::Display for DocumentId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_made_one_after_another_sort_in_that_order() {
+        let ids: Vec<RequestId> = (0..1000).map(|_| RequestId::generate()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.windows(2).all(|w| w[0].to_string() < w[1].to_string()));
+    }
 
     #[test]
     fn request_ids_round_trip_and_are_unique() {
