@@ -151,6 +151,13 @@ def code_routes():
     return {(m, p) for p, m in re.findall(r'\("(/api/[^"]*)", Method::([A-Z]+), Route::', text)}
 
 
+def dashboard_routes():
+    """The API Gateway routes of the dashboard's page and assets (src/http/dashboard.rs)."""
+    text = (ROOT / "src/http/dashboard.rs").read_text()
+    block = re.search(r"pub const GATEWAY_ROUTES: .*?= \[(.*?)\];", text, re.S).group(1)
+    return {tuple(r.split(" ", 1)) for r in re.findall(r'"([A-Z]+ /[^"]*)"', block)}
+
+
 # ------------------------------------------------------------------ helpers over templates
 
 def sam_function(sam, logical):
@@ -251,7 +258,10 @@ def test_routes_match_the_code_and_the_openapi_file(sam, tf):
     tf_routes = {tuple(r.split(" ", 1)) for r in tf["locals"]["routes"][0].values()}
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
     spec_routes = {(m.upper(), p) for p, ops in spec["paths"].items() for m in ops}
-    assert sam_routes == tf_routes == code_routes() == spec_routes
+    # The dashboard (HTML, not part of the API contract) is served by the same function.
+    assert dashboard_routes() == {("GET", "/dashboard"), ("GET", "/dashboard/{proxy+}")}
+    assert sam_routes == tf_routes == code_routes() | dashboard_routes()
+    assert code_routes() == spec_routes
 
 
 def test_the_deployed_flow_is_the_flow_in_infra_connect(sam, tf):
@@ -284,20 +294,25 @@ def test_functions_run_rust_on_arm64_within_their_callers_limits(sam, tf):
 def test_the_table_matches_the_adapter(sam, tf):
     adapter = "\n".join(adapter_sources().values())
     ttl = re.search(r'pub const TTL_ATTRIBUTE: &str = "([a-z]+)";', adapter).group(1)
-    gsi = re.search(r'pub const GSI1: &str = "([a-z0-9]+)";', adapter).group(1)
+    gsis = [re.search(rf'pub const GSI{i}: &str = "([a-z0-9]+)";', adapter).group(1) for i in (1, 2)]
     table = sam_resources(sam, "AWS::DynamoDB::Table")["Table"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["SSESpecification"]["SSEEnabled"] is True
     assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
-    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == [gsi]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == gsis
+    for index, name in zip(table["GlobalSecondaryIndexes"], gsis):
+        assert [k["AttributeName"] for k in index["KeySchema"]] == [f"{name}pk", f"{name}sk"]
+        assert index["Projection"] == {"ProjectionType": "ALL"}
     t = tf_resources(tf, "aws_dynamodb_table")["this"]
     assert (t["billing_mode"], t["hash_key"], t["range_key"]) == ("PAY_PER_REQUEST", "pk", "sk")
     assert t["ttl"][0]["attribute_name"] == ttl and t["ttl"][0]["enabled"] is True
     assert t["point_in_time_recovery"][0]["enabled"] is True
     assert t["server_side_encryption"][0]["enabled"] is True
-    assert t["global_secondary_index"][0]["name"] == gsi
+    assert [i["name"] for i in t["global_secondary_index"]] == gsis
+    for index, name in zip(t["global_secondary_index"], gsis):
+        assert (index["hash_key"], index["range_key"]) == (f"{name}pk", f"{name}sk")
     assert "var.table_deletion_protection" in t["deletion_protection_enabled"]
 
 

@@ -26,6 +26,10 @@ use super::errors::ApiError;
 /// The page's path; its assets live under `/dashboard/<version>/`.
 pub const PAGE: &str = "/dashboard";
 
+/// The API Gateway routes that bring the page and its assets to the API function (infra/;
+/// `infra/tests` checks both deployments route exactly these and the API's).
+pub const GATEWAY_ROUTES: [&str; 2] = ["GET /dashboard", "GET /dashboard/{proxy+}"];
+
 /// What the page's `index.html` writes where its versioned asset folder goes.
 const ASSETS_PLACEHOLDER: &str = "__ASSETS__";
 

@@ -13,8 +13,11 @@ mod contract;
 #[allow(dead_code)]
 mod support;
 
-mod browser;
+#[path = "../integration/seed.rs"]
+#[allow(dead_code)]
 mod seed;
+
+mod browser;
 mod server;
 
 use std::collections::HashSet;

@@ -6,5 +6,8 @@ mod contract;
 mod create;
 mod flow;
 mod lifecycle;
+mod review;
+#[allow(dead_code)] // shared with the browser test, which uses more of it
+mod seed;
 mod support;
 mod verify;

@@ -14,7 +14,7 @@ use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMail
 use ekyc::config::AppSettings;
 use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, OtpHasher, TenantId};
 use ekyc::http::App;
-use ekyc::ports::{AcceptedFilter, RequestLifecycle};
+use ekyc::ports::{Listing, RequestLifecycle};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
@@ -341,7 +341,7 @@ pub fn demo() -> (&'static str, &'static str, &'static str) {
 pub async fn stored_requests(tenant: &TenantId) -> usize {
     store()
         .await
-        .list_requests(tenant, AcceptedFilter::All, 1000, None)
+        .list_requests(tenant, Listing::ALL, 1000, None, ekyc::unix_now())
         .await
         .unwrap()
         .requests

@@ -1,7 +1,7 @@
 //! Requests in every status, made the way production makes them: the store's create
 //! transaction, then Connect flow events through the real verifier handler (right answers
 //! verify, three wrong ones fail, an answer after the code's lifetime expires), and accepting
-//! through the API.
+//! through the API. Shared by the integration tests and the browser test.
 
 use std::collections::HashMap;
 
@@ -27,22 +27,26 @@ pub struct Made {
 }
 
 /// Writes `n` pending requests of `t` for `document` (emails `<label><i>.<run>@example.com`),
-/// created in order: their ids' times are 1 ms apart, so "newest first" is well defined.
+/// in order, through the store's create transaction (no mail, no call). Their codes run out
+/// `code_lifetime` seconds from now.
 pub async fn pending(t: &Tenant, label: &str, n: u32, document: &DocumentId) -> Vec<Made> {
+    pending_for(t, label, n, document, 600).await
+}
+
+pub async fn pending_for(
+    t: &Tenant,
+    label: &str,
+    n: u32,
+    document: &DocumentId,
+    code_lifetime: u64,
+) -> Vec<Made> {
     let store = store().await;
     let run = ulid::Ulid::new().to_string().to_lowercase();
     let now = ekyc::unix_now();
     let made: Vec<(NewKycRequest, Otp)> = (0..n)
         .map(|i| {
-            // Ids from increasing timestamps: the order of creation, whatever the clock does.
-            let id = RequestId::parse(
-                &ulid::Ulid::from_parts(
-                    ulid::Ulid::new().timestamp_ms() + u64::from(i),
-                    rand_bits(),
-                )
-                .to_string(),
-            )
-            .unwrap();
+            // Ids of one process increase: the order of creation.
+            let id = RequestId::generate();
             let otp = Otp::generate();
             let request = NewKycRequest {
                 id,
@@ -52,7 +56,7 @@ pub async fn pending(t: &Tenant, label: &str, n: u32, document: &DocumentId) -> 
                 document_id: document.clone(),
                 otp_hash: hasher().hash(&id, &otp),
                 created_at: now,
-                otp_expires_at: now + 600,
+                otp_expires_at: now + code_lifetime,
                 max_attempts: 3,
             };
             (request, otp)
@@ -72,10 +76,6 @@ pub async fn pending(t: &Tenant, label: &str, n: u32, document: &DocumentId) -> 
             expires_at: r.otp_expires_at,
         })
         .collect()
-}
-
-fn rand_bits() -> u128 {
-    ulid::Ulid::new().random()
 }
 
 /// Phone numbers distinct across the tests of this process (uniqueness is per tenant, and each
