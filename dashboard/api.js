@@ -108,5 +108,5 @@ export const deleteRequest = (id) => call('DELETE', 'api/delete-request', { body
 export const clearRequests = () => call('DELETE', 'api/clear-requests');
 export const stats = () => call('GET', 'api/stats');
 
-/** Checks a key before it is remembered: any authenticated read will do. */
-export const checkKey = (key) => call('GET', 'api/requests', { query: { limit: 1 }, key });
+/** Checks a key before it is remembered: the cheapest authenticated read (a few counters). */
+export const checkKey = (key) => call('GET', 'api/stats', { key });

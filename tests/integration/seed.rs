@@ -26,9 +26,9 @@ pub struct Made {
     expires_at: u64,
 }
 
-/// Writes `n` pending requests of `t` for `document` (emails `<label><i>.<run>@example.com`),
-/// in order, through the store's create transaction (no mail, no call). Their codes run out
-/// `code_lifetime` seconds from now.
+/// Writes `n` pending requests of `t` for `document` (emails `<label><i>@example.com`; each
+/// test has its own tenant, and uniqueness is per tenant), in order, through the store's
+/// create transaction (no mail, no call). Their codes run out `code_lifetime` seconds from now.
 pub async fn pending(t: &Tenant, label: &str, n: u32, document: &DocumentId) -> Vec<Made> {
     pending_for(t, label, n, document, 600).await
 }
@@ -40,18 +40,41 @@ pub async fn pending_for(
     document: &DocumentId,
     code_lifetime: u64,
 ) -> Vec<Made> {
+    let emails: Vec<String> = (0..n).map(|i| format!("{label}{i}@example.com")).collect();
+    pending_as(t, &emails, document, code_lifetime).await
+}
+
+/// People's names for the requests a screenshot shows.
+pub const PEOPLE: [&str; 9] = [
+    "amelia.hart",
+    "noah.kim",
+    "sofia.rossi",
+    "liam.chen",
+    "maya.patel",
+    "lucas.meyer",
+    "zoe.martin",
+    "omar.haddad",
+    "ines.silva",
+];
+
+async fn pending_as(
+    t: &Tenant,
+    emails: &[String],
+    document: &DocumentId,
+    code_lifetime: u64,
+) -> Vec<Made> {
     let store = store().await;
-    let run = ulid::Ulid::new().to_string().to_lowercase();
     let now = ekyc::unix_now();
-    let made: Vec<(NewKycRequest, Otp)> = (0..n)
-        .map(|i| {
+    let made: Vec<(NewKycRequest, Otp)> = emails
+        .iter()
+        .map(|email| {
             // Ids of one process increase: the order of creation.
             let id = RequestId::generate();
             let otp = Otp::generate();
             let request = NewKycRequest {
                 id,
                 tenant: t.tenant.clone(),
-                email: Email::parse(&format!("{label}{i}.{run}@example.com")).unwrap(),
+                email: Email::parse(email).unwrap(),
                 phone: PhoneNumber::parse(&phone(unique_number())).unwrap(),
                 document_id: document.clone(),
                 otp_hash: hasher().hash(&id, &otp),
@@ -165,7 +188,8 @@ pub const LAST_FOUR: &str = "6789";
 /// One tenant with requests in every status: 3 verified (to review), 2 accepted, 2 pending,
 /// 1 failed, 1 expired. Returns them by status.
 pub async fn every_status(app: &TestApp, t: &Tenant) -> HashMap<&'static str, Vec<Made>> {
-    let made = pending(t, "user", 9, &t.document_id).await;
+    let emails: Vec<String> = PEOPLE.iter().map(|p| format!("{p}@example.com")).collect();
+    let made = pending_as(t, &emails, &t.document_id, 600).await;
     let (verified, rest) = made.split_at(5);
     join_all(verified.iter().map(|r| verify_call(t, r, LAST_FOUR))).await;
     for r in &verified[3..] {
