@@ -202,6 +202,14 @@ impl ImageUrlFetcher {
     }
 }
 
+impl crate::ports::ImageFetcher for ImageUrlFetcher {
+    async fn fetch(&self, url: &str) -> Result<Image, crate::ports::UnusableUrl> {
+        ImageUrlFetcher::fetch(self, url)
+            .await
+            .map_err(|e| crate::ports::UnusableUrl(e.to_string()))
+    }
+}
+
 /// Name resolution, replaceable in tests.
 trait Lookup: Send + Sync {
     fn lookup(&self, host: &str) -> std::io::Result<Vec<IpAddr>>;

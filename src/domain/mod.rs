@@ -2,6 +2,7 @@
 //! OTP rules. Nothing in here knows about AWS, HTTP or JSON wire shapes.
 
 mod api_key;
+mod capture;
 mod country;
 mod document;
 mod document_dates;
@@ -16,6 +17,7 @@ mod request;
 pub mod stats;
 
 pub use api_key::{ApiKey, ApiKeyHash};
+pub use capture::{ImageKey, ImageSide};
 pub use country::Country;
 pub use document::{DocumentIdentification, IdInformation, StoredDocument};
 pub use document_dates::{DateParts, DerivedDates, DocumentDate};

@@ -4,9 +4,13 @@
 //! - `authenticate`: the API key a caller presents → its tenant.
 //! - `submit`: a KYC request → stored, code emailed, call placed (or withdrawn).
 //! - `answer_call`: what the caller keys in on the call → verified, failed or expired.
+//! - `document_authentication`: identity document images → stored, read, a document record.
+//! - `face_authentication`: a selfie → compared with the document's face, the score recorded.
 //! - `review`: the business lists, reads, accepts, deletes and clears its requests.
 
 pub mod answer_call;
 pub mod authenticate;
+pub mod document_authentication;
+pub mod face_authentication;
 pub mod review;
 pub mod submit;

@@ -6,10 +6,12 @@
 
 mod delivery;
 mod faults;
+mod onboarding;
 mod store;
 
 pub use delivery::{MemoryDialer, MemoryMailer, SentMail};
 pub use faults::{Fault, Op};
+pub use onboarding::{MemoryDocumentReader, MemoryFaceMatcher, MemoryFetcher, MemoryImageStore};
 pub use store::MemoryStore;
 
 use crate::ports::Ports;

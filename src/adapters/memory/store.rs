@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod documents;
+
 use super::faults::Switches;
 use super::{Fault, Op};
 use time::Date;

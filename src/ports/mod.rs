@@ -2,6 +2,13 @@
 //! `crate::adapters` implement them over DynamoDB, SES and Amazon Connect, and in memory
 //! (`crate::adapters::memory`) for the unit tests.
 
+mod onboarding;
+
+pub use onboarding::{
+    DocumentReader, DocumentStore, FaceComparison, FaceError, FaceMatcher, ImageFetcher,
+    ImageStore, ReadError, ReadField, UnusableUrl,
+};
+
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::time::Duration;

@@ -1,0 +1,128 @@
+//! The captured images of an onboarding: which side of the document (or the face) an image is,
+//! and the tenant-scoped key it is stored under.
+
+use std::fmt;
+
+use super::{DocumentId, ImageFormat, TenantId};
+
+/// What an image shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ImageSide {
+    Front,
+    Back,
+    Side,
+    Face,
+}
+
+impl ImageSide {
+    /// The name in the published errors and in storage keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Front => "front",
+            Self::Back => "back",
+            Self::Side => "side",
+            Self::Face => "face",
+        }
+    }
+
+    /// The request field that carries it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Front => "frontImage",
+            Self::Back => "backImage",
+            Self::Side => "sideImage",
+            Self::Face => "faceImage",
+        }
+    }
+}
+
+/// Where one image of a document record is stored: `tenants/<tenant>/documents/<document>/
+/// <side>.<png|jpg>`. Every part is from a restricted alphabet (tenant and document ids are
+/// letters, digits, `-`, `_`), so a key can never reach outside its tenant's prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageKey(String);
+
+impl ImageKey {
+    pub fn new(
+        tenant: &TenantId,
+        document: &DocumentId,
+        side: ImageSide,
+        format: ImageFormat,
+    ) -> Self {
+        Self(format!(
+            "{}{}.{}",
+            Self::document_prefix(tenant, document),
+            side.as_str(),
+            format.extension()
+        ))
+    }
+
+    /// The prefix of every image of one document record.
+    pub fn document_prefix(tenant: &TenantId, document: &DocumentId) -> String {
+        format!("{}documents/{document}/", Self::tenant_prefix(tenant))
+    }
+
+    /// The prefix of every image of one tenant.
+    pub fn tenant_prefix(tenant: &TenantId) -> String {
+        format!("tenants/{tenant}/")
+    }
+
+    /// A key read back from a record, accepted only under `tenant`'s prefix.
+    pub fn stored(tenant: &TenantId, raw: &str) -> Option<Self> {
+        let ok = raw.starts_with(&Self::tenant_prefix(tenant))
+            && !raw.contains("..")
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ImageKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> (TenantId, DocumentId) {
+        (
+            TenantId::parse("acme").unwrap(),
+            DocumentId::parse("doc-1").unwrap(),
+        )
+    }
+
+    #[test]
+    fn keys_are_scoped_to_the_tenant_and_the_document() {
+        let (tenant, doc) = ids();
+        let key = ImageKey::new(&tenant, &doc, ImageSide::Front, ImageFormat::Jpeg);
+        assert_eq!(key.as_str(), "tenants/acme/documents/doc-1/front.jpg");
+        assert!(key
+            .as_str()
+            .starts_with(&ImageKey::document_prefix(&tenant, &doc)));
+        let face = ImageKey::new(&tenant, &doc, ImageSide::Face, ImageFormat::Png);
+        assert_eq!(face.as_str(), "tenants/acme/documents/doc-1/face.png");
+    }
+
+    #[test]
+    fn stored_keys_of_another_tenant_or_with_odd_characters_are_refused() {
+        let (tenant, _) = ids();
+        assert!(ImageKey::stored(&tenant, "tenants/acme/documents/d/front.jpg").is_some());
+        for raw in [
+            "tenants/other/documents/d/front.jpg",
+            "tenants/acme/../other/front.jpg",
+            "tenants/acme/documents/d/front.jpg?x",
+            "s3://bucket/tenants/acme/front.jpg",
+            "",
+        ] {
+            assert_eq!(ImageKey::stored(&tenant, raw), None, "{raw}");
+        }
+    }
+}

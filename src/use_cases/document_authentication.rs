@@ -1,0 +1,168 @@
+//! The document step: the images of an identity document in (inline or by URL) → stored in the
+//! tenant's image space → read (Textract `AnalyzeID` behind the port) → mapped to
+//! `idInformation` → a new document identification record. Nothing is kept when the document
+//! is not recognised.
+
+use futures::future::try_join_all;
+
+use crate::domain::{
+    id_information, DocumentDate, DocumentId, DocumentIdentification, ExtractedField, Image,
+    ImageInput, ImageKey, ImageSide, TenantId,
+};
+use crate::ports::{
+    DocumentReader, DocumentStore, ImageFetcher, ImageStore, ReadError, ServiceError,
+};
+
+/// The sides of a document as the caller gave them (front required).
+#[derive(Debug, Clone)]
+pub struct DocumentImages {
+    pub front: ImageInput,
+    pub back: Option<ImageInput>,
+    pub side: Option<ImageInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DocumentError {
+    /// An URL that could not be fetched, or content that is not a PNG or JPEG.
+    #[error("the {} image is not usable", .0.as_str())]
+    InvalidImage(ImageSide),
+    /// No identity document in the images, or none whose number the call could ask for.
+    #[error("no identity document recognised")]
+    NotRecognized,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// The new record and its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthenticatedDocument {
+    pub id: DocumentId,
+    pub document: DocumentIdentification,
+}
+
+/// The image of one side, fetched if given by URL.
+pub(crate) async fn resolve<F: ImageFetcher>(
+    fetcher: &F,
+    side: ImageSide,
+    input: ImageInput,
+) -> Result<Image, ImageSide> {
+    match input {
+        ImageInput::Inline(image) => Ok(image),
+        ImageInput::Url(url) => fetcher.fetch(&url).await.map_err(|_| side),
+    }
+}
+
+pub async fn authenticate_document<I, F, R, S>(
+    images: &I,
+    fetcher: &F,
+    reader: &R,
+    store: &S,
+    tenant: &TenantId,
+    input: DocumentImages,
+    today: DocumentDate,
+) -> Result<AuthenticatedDocument, DocumentError>
+where
+    I: ImageStore,
+    F: ImageFetcher,
+    R: DocumentReader,
+    S: DocumentStore,
+{
+    let sides = [
+        Some((ImageSide::Front, input.front)),
+        input.back.map(|i| (ImageSide::Back, i)),
+        input.side.map(|i| (ImageSide::Side, i)),
+    ];
+    let fetched = try_join_all(sides.into_iter().flatten().map(|(side, input)| async move {
+        resolve(fetcher, side, input)
+            .await
+            .map(|image| (side, image))
+    }))
+    .await
+    .map_err(DocumentError::InvalidImage)?;
+
+    let id = DocumentId::parse(&ulid::Ulid::new().to_string().to_ascii_lowercase())
+        .expect("a ULID is key-safe");
+    let keyed: Vec<(ImageSide, ImageKey, Image)> = fetched
+        .into_iter()
+        .map(|(side, image)| {
+            (
+                side,
+                ImageKey::new(tenant, &id, side, image.format()),
+                image,
+            )
+        })
+        .collect();
+    let keys: Vec<ImageKey> = keyed.iter().map(|(_, key, _)| key.clone()).collect();
+    let key_of = |wanted: ImageSide| {
+        keyed
+            .iter()
+            .find(|(side, _, _)| *side == wanted)
+            .map(|(_, key, _)| key.clone())
+    };
+
+    // Stored first: the reader reads the images from the bucket (its inline limit is 5 MB).
+    let stored = try_join_all(
+        keyed
+            .iter()
+            .map(|(_, key, image)| images.put_image(key, image)),
+    )
+    .await;
+    let outcome = match stored {
+        Ok(_) => read_and_record(reader, store, tenant, &id, &key_of, today).await,
+        Err(e) => Err(DocumentError::Service(e)),
+    };
+    if outcome.is_err() {
+        // Nothing of a refused document is kept. A failed clean-up leaves the objects to the
+        // bucket's lifecycle rule.
+        if let Err(e) = images.delete_images(&keys).await {
+            tracing::warn!(error = %e, document_id = %id, "images of a refused document not deleted");
+        }
+    }
+    outcome
+}
+
+async fn read_and_record<R: DocumentReader, S: DocumentStore>(
+    reader: &R,
+    store: &S,
+    tenant: &TenantId,
+    id: &DocumentId,
+    key_of: &impl Fn(ImageSide) -> Option<ImageKey>,
+    today: DocumentDate,
+) -> Result<AuthenticatedDocument, DocumentError> {
+    let front = key_of(ImageSide::Front).expect("the front is required");
+    let pages: Vec<ImageKey> = [Some(front.clone()), key_of(ImageSide::Back)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let fields = match reader.read_document(&pages).await {
+        Ok(fields) => fields,
+        Err(ReadError::Unreadable) => return Err(DocumentError::NotRecognized),
+        Err(ReadError::Service(e)) => return Err(DocumentError::Service(e)),
+    };
+    let triples: Vec<ExtractedField<'_>> = fields
+        .iter()
+        .map(|f| ExtractedField::new(&f.kind, &f.text, f.normalized.as_deref()))
+        .collect();
+    let info = id_information(&triples, today).map_err(|_| DocumentError::NotRecognized)?;
+    let document = DocumentIdentification {
+        id_information: info,
+        id_front_image: Some(front.to_string()),
+        id_back_image: key_of(ImageSide::Back).map(|k| k.to_string()),
+        id_side_image: key_of(ImageSide::Side).map(|k| k.to_string()),
+        face_image: None,
+        face_match: None,
+    }
+    // The call asks for the last four digits of the number: a document without them cannot be
+    // verified, so it is not recognised.
+    .validate()
+    .map_err(|_| DocumentError::NotRecognized)?;
+    store.create_document(tenant, id, &document).await?;
+    Ok(AuthenticatedDocument {
+        id: id.clone(),
+        document,
+    })
+}
+
+#[cfg(test)]
+#[path = "document_authentication_tests.rs"]
+mod tests;
