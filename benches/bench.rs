@@ -102,6 +102,7 @@ async fn main() {
             "flow",
             "+14155550100",
         ),
+        Aws::onboarding(&sdk, "ekyc-bench-images").unwrap(),
     )
     .unwrap();
     let key = key.expose().to_owned();

@@ -39,4 +39,5 @@ use_stack() {
   export VISION_URL="http://127.0.0.1:$VISION_PORT"
   export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
   export TABLE_NAME=${TABLE_NAME:-ekyc-$1}
+  export IMAGE_BUCKET=${IMAGE_BUCKET:-ekyc-images-$1}
 }

@@ -57,6 +57,10 @@ pub struct AppSettings {
     pub api_key_cache_ttl: Duration,
     /// `CLEAR_TIME_BUDGET_SECONDS` (default 20, at most 25): how long one clear call works.
     pub clear_budget: Duration,
+    /// `FACE_MATCH_THRESHOLD` (percent, default 90): the least similarity that is a match.
+    pub face_match_threshold_percent: u32,
+    /// How long the presigned image URLs in reads work (5 minutes).
+    pub image_url_ttl: Duration,
 }
 
 impl Default for AppSettings {
@@ -65,6 +69,8 @@ impl Default for AppSettings {
             otp_policy: OtpPolicy::default(),
             api_key_cache_ttl: Duration::from_secs(60),
             clear_budget: Duration::from_secs(20),
+            face_match_threshold_percent: 90,
+            image_url_ttl: Duration::from_secs(300),
         }
     }
 }
@@ -74,6 +80,8 @@ impl Default for AppSettings {
 pub struct ApiConfig {
     /// `TABLE_NAME`
     pub table_name: String,
+    /// `IMAGE_BUCKET`: the private bucket of the document and face images.
+    pub image_bucket: String,
     /// `OTP_SECRET` or `OTP_SECRET_ARN`.
     pub secret: SecretSource,
     pub settings: AppSettings,
@@ -143,6 +151,7 @@ impl ApiConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
+            image_bucket: env.required("IMAGE_BUCKET")?,
             secret: SecretSource::from_env(env)?,
             settings: AppSettings {
                 otp_policy: OtpPolicy {
@@ -160,6 +169,9 @@ impl ApiConfig {
                     20,
                     1..=25,
                 )?),
+                face_match_threshold_percent: env.number("FACE_MATCH_THRESHOLD", 90, 50..=100)?
+                    as u32,
+                image_url_ttl: Duration::from_secs(300),
             },
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
@@ -192,8 +204,9 @@ impl VerifierConfig {
 mod tests {
     use super::*;
 
-    const FULL: [(&str, &str); 6] = [
+    const FULL: [(&str, &str); 7] = [
         ("TABLE_NAME", "ekyc"),
+        ("IMAGE_BUCKET", "ekyc-images"),
         ("OTP_SECRET", "0123456789abcdef0123456789abcdef"),
         ("SES_FROM_ADDRESS", "no-reply@example.com"),
         ("CONNECT_INSTANCE_ID", "instance"),

@@ -12,6 +12,19 @@ pub const REQUEST_SUBMITTED: &str = "Request submitted";
 pub const REQUEST_ACCEPTED: &str = "Kyc request accepted";
 pub const REQUEST_NOT_ACCEPTED: &str = "Kyc request not accepted";
 pub const REQUEST_DELETED: &str = "KYC request deleted!";
+pub const INVALID_DOCUMENT_IMAGE: &str = "invalid document (front, side, back) image provided";
+pub const ONE_IMAGE_PER_SIDE: &str = "only one image is accepted per document side!";
+pub const DOCUMENT_NOT_RECOGNIZED: &str = "The document supplied is not recognized!";
+pub const INVALID_FACE_IMAGE: &str = "invalid face image provided";
+pub const ONE_FACE_IMAGE: &str = "only one face image is accepted!";
+/// The published 413 of the image routes: a plain-text body, not JSON.
+pub const ENTITY_TOO_LARGE: &str = "Request Entity Too Large";
+
+/// The published refusal of base64 that is not a PNG or JPEG, naming the side (`front`,
+/// `back`, `side`); published as `front` for the face image too.
+pub fn invalid_base64(side: &str) -> String {
+    format!("invalid base64 {side} image provided")
+}
 
 // ---- ours: answers -----------------------------------------------------------------------
 
@@ -21,6 +34,14 @@ pub const NOT_SUBMITTED: &str =
 pub const INTERNAL: &str = "Internal error; the request may be retried";
 pub const CLEARED: &str = "All KYC requests cleared";
 pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
+pub const DOCUMENT_AUTHENTICATED: &str = "Document authenticated";
+pub const FACES_DO_NOT_MATCH: &str =
+    "the face does not match the face on the document: take a new photo of the document holder";
+pub const NO_FACE_IN_IMAGE: &str = "no face was found in faceImage: send a clear photo of one face";
+pub const NO_FACE_ON_DOCUMENT: &str =
+    "no face was found on the document's front image: authenticate the document again with a clearer photo";
+pub const NO_DOCUMENT_IMAGE: &str =
+    "this document identification has no stored front image to compare the face with";
 
 // ---- ours: what is wrong with the request ------------------------------------------------
 
@@ -114,6 +135,26 @@ mod tests {
         assert_eq!(REQUEST_ACCEPTED, "Kyc request accepted");
         assert_eq!(REQUEST_NOT_ACCEPTED, "Kyc request not accepted");
         assert_eq!(REQUEST_DELETED, "KYC request deleted!");
+        assert_eq!(
+            INVALID_DOCUMENT_IMAGE,
+            "invalid document (front, side, back) image provided"
+        );
+        assert_eq!(
+            ONE_IMAGE_PER_SIDE,
+            "only one image is accepted per document side!"
+        );
+        assert_eq!(
+            DOCUMENT_NOT_RECOGNIZED,
+            "The document supplied is not recognized!"
+        );
+        assert_eq!(INVALID_FACE_IMAGE, "invalid face image provided");
+        assert_eq!(ONE_FACE_IMAGE, "only one face image is accepted!");
+        assert_eq!(ENTITY_TOO_LARGE, "Request Entity Too Large");
+        assert_eq!(
+            invalid_base64("front"),
+            "invalid base64 front image provided"
+        );
+        assert_eq!(invalid_base64("back"), "invalid base64 back image provided");
     }
 
     #[test]

@@ -8,8 +8,11 @@ pub mod connect;
 pub mod dynamodb;
 pub mod image_url;
 pub mod memory;
+pub mod rekognition;
+pub mod s3;
 pub mod secrets;
 pub mod ses;
+pub mod textract;
 
 /// The AWS set of adapters: what the API function runs with in Lambda and in the
 /// integration tests.
@@ -19,6 +22,28 @@ impl crate::ports::Ports for Aws {
     type Store = dynamodb::DynamoStore;
     type Mailer = ses::SesMailer;
     type Dialer = connect::ConnectDialer;
+    type Images = s3::S3ImageStore;
+    type Fetcher = image_url::ImageUrlFetcher;
+    type Reader = textract::TextractReader;
+    type Matcher = rekognition::RekognitionMatcher;
+}
+
+impl Aws {
+    /// The onboarding adapters over one SDK configuration and the image bucket.
+    pub fn onboarding(
+        sdk: &aws_config::SdkConfig,
+        image_bucket: &str,
+    ) -> Result<crate::ports::Onboarding<Aws>, image_url::FetchError> {
+        Ok(crate::ports::Onboarding {
+            images: s3::S3ImageStore::new(s3::client(sdk), image_bucket),
+            fetcher: image_url::ImageUrlFetcher::new(image_url::FetchLimits::default())?,
+            reader: textract::TextractReader::new(aws_sdk_textract::Client::new(sdk), image_bucket),
+            matcher: rekognition::RekognitionMatcher::new(
+                aws_sdk_rekognition::Client::new(sdk),
+                image_bucket,
+            ),
+        })
+    }
 }
 
 // The SDK crates share one smithy runtime; its error types are re-exported by each.

@@ -24,8 +24,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create the table with its index and TTL if it does not exist (local runs and tests;
-    /// in AWS the table comes from infra/).
+    /// Create the table with its index and TTL if it does not exist, and the image bucket
+    /// named by IMAGE_BUCKET if that is set (local runs and tests; in AWS both come from
+    /// infra/).
     CreateTable,
     /// Create an API key for a tenant. Prints the key once, on stdout; only its hash is stored.
     CreateKey {
@@ -96,6 +97,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::CreateTable => {
             store.ensure_table().await.map_err(|e| e.to_string())?;
             eprintln!("table {} is ready", cli.table);
+            if let Some(bucket) = std::env::var("IMAGE_BUCKET").ok().filter(|b| !b.is_empty()) {
+                let images = ekyc::adapters::s3::S3ImageStore::new(
+                    ekyc::adapters::s3::client(&sdk),
+                    &bucket,
+                );
+                images.ensure_bucket().await.map_err(|e| e.to_string())?;
+                eprintln!("bucket {bucket} is ready");
+            }
         }
         Command::CreateKey { tenant: raw, key } => {
             let tenant = tenant(&raw)?;

@@ -29,6 +29,7 @@ async fn main() -> Result<(), Error> {
             config.connect_contact_flow_id,
             config.connect_source_phone_number,
         ),
+        Aws::onboarding(&sdk, &config.image_bucket)?,
     )?;
     let app = &app;
     lambda_http::run(service_fn(move |request: Request| async move {

@@ -37,6 +37,14 @@ impl DocumentDate {
         Date::from_calendar_date(year, month, day).ok().map(Self)
     }
 
+    /// The UTC calendar day of a Unix time (seconds).
+    pub fn from_unix(seconds: u64) -> Self {
+        let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+        let at = time::OffsetDateTime::from_unix_timestamp(seconds)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        Self(at.date())
+    }
+
     pub fn date(self) -> Date {
         self.0
     }
@@ -146,6 +154,14 @@ mod tests {
         assert_eq!(d("2031-08-01T00:00:00"), d("2031/08/01"));
         assert_eq!(d("1992-03-14").published(), "1992/03/14");
         assert_eq!(d(" 2000-02-29T00:00:00 ").day(), 29);
+    }
+
+    #[test]
+    fn a_unix_time_gives_its_utc_day() {
+        assert_eq!(DocumentDate::from_unix(0), d("1970-01-01"));
+        assert_eq!(DocumentDate::from_unix(1_795_780_800), d("2026-11-27"));
+        assert_eq!(DocumentDate::from_unix(1_795_823_999), d("2026-11-27"));
+        assert_eq!(DocumentDate::from_unix(1_795_824_000), d("2026-11-28"));
     }
 
     #[test]

@@ -11,10 +11,17 @@ use crate::ports::Ports;
 use crate::use_cases::authenticate::ApiKeyCache;
 use crate::use_cases::submit::OtpSettings;
 
+pub use crate::ports::Onboarding;
+
 pub struct App<P: Ports> {
     pub store: P::Store,
     pub mailer: P::Mailer,
     pub dialer: P::Dialer,
+    pub onboarding: Onboarding<P>,
+    /// `FACE_MATCH_THRESHOLD`: the least similarity (0..1) that counts as a match.
+    pub face_match_threshold: f64,
+    /// How long the presigned image URLs in reads work.
+    pub image_url_ttl: Duration,
     pub auth: ApiKeyCache,
     pub otp: OtpSettings,
     pub page_tokens: PageTokens,
@@ -31,11 +38,15 @@ impl<P: Ports> App<P> {
         store: P::Store,
         mailer: P::Mailer,
         dialer: P::Dialer,
+        onboarding: Onboarding<P>,
     ) -> Result<Self, ValidationError> {
         Ok(Self {
             store,
             mailer,
             dialer,
+            onboarding,
+            face_match_threshold: f64::from(settings.face_match_threshold_percent) / 100.0,
+            image_url_ttl: settings.image_url_ttl,
             auth: ApiKeyCache::new(settings.api_key_cache_ttl),
             otp: OtpSettings {
                 hasher: OtpHasher::new(secret)?,

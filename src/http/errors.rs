@@ -10,6 +10,8 @@ use super::json;
 use crate::messages;
 use crate::ports::SubmitError;
 use crate::use_cases::authenticate::AuthError;
+use crate::use_cases::document_authentication::DocumentError;
+use crate::use_cases::face_authentication::FaceAuthError;
 use crate::use_cases::review::ReviewError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,18 @@ pub enum ApiError {
     /// The published refusal of `PUT /api/accept`; its key is `message`, as published.
     NotAccepted,
     RequestNotFound,
+    /// The image routes' published 413, answered in plain text.
+    EntityTooLarge,
+    InvalidDocumentImage,
+    InvalidBase64 {
+        side: &'static str,
+    },
+    OneImagePerSide,
+    DocumentNotRecognized,
+    InvalidFaceImage,
+    OneFaceImage,
+    /// The face step refused the faces (ours: no match, no face, no stored document image).
+    FaceRefused(&'static str),
     Internal,
 }
 
@@ -121,6 +135,42 @@ impl ApiError {
                 "request_not_found",
                 messages::REQUEST_NOT_FOUND,
             ),
+            ApiError::EntityTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                messages::ENTITY_TOO_LARGE.to_owned(),
+            ),
+            ApiError::InvalidDocumentImage => error(
+                StatusCode::BAD_REQUEST,
+                "invalid_image",
+                messages::INVALID_DOCUMENT_IMAGE,
+            ),
+            ApiError::InvalidBase64 { side } => error(
+                StatusCode::BAD_REQUEST,
+                "invalid_image",
+                &messages::invalid_base64(side),
+            ),
+            ApiError::OneImagePerSide => error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                messages::ONE_IMAGE_PER_SIDE,
+            ),
+            ApiError::DocumentNotRecognized => error(
+                StatusCode::BAD_REQUEST,
+                "not_recognized",
+                messages::DOCUMENT_NOT_RECOGNIZED,
+            ),
+            ApiError::InvalidFaceImage => error(
+                StatusCode::BAD_REQUEST,
+                "invalid_image",
+                messages::INVALID_FACE_IMAGE,
+            ),
+            ApiError::OneFaceImage => error(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                messages::ONE_FACE_IMAGE,
+            ),
+            ApiError::FaceRefused(text) => error(StatusCode::BAD_REQUEST, "face_refused", text),
             ApiError::Internal => error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -132,6 +182,14 @@ impl ApiError {
     /// The response, and the outcome for the log line.
     pub fn into_response(self) -> (Response<Body>, &'static str) {
         let (status, outcome, body) = self.parts();
+        if self == ApiError::EntityTooLarge {
+            let response = Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::Text(body))
+                .expect("static status and header are valid");
+            return (response, outcome);
+        }
         let mut response = json_text(status, body);
         if let ApiError::MethodNotAllowed { allow } = self {
             response
@@ -174,6 +232,30 @@ impl From<ReviewError> for ApiError {
             ReviewError::NotFound => ApiError::RequestNotFound,
             ReviewError::NotAccepted => ApiError::NotAccepted,
             ReviewError::Store(err) => internal(&err, "reviewing requests"),
+        }
+    }
+}
+
+impl From<DocumentError> for ApiError {
+    fn from(err: DocumentError) -> Self {
+        match err {
+            DocumentError::InvalidImage(_) => ApiError::InvalidDocumentImage,
+            DocumentError::NotRecognized => ApiError::DocumentNotRecognized,
+            DocumentError::Service(err) => internal(&err, "authenticating a document"),
+        }
+    }
+}
+
+impl From<FaceAuthError> for ApiError {
+    fn from(err: FaceAuthError) -> Self {
+        match err {
+            FaceAuthError::NoDocument => ApiError::NoDocument,
+            FaceAuthError::InvalidImage => ApiError::InvalidFaceImage,
+            FaceAuthError::NoDocumentImage => ApiError::FaceRefused(messages::NO_DOCUMENT_IMAGE),
+            FaceAuthError::NoFaceInSelfie => ApiError::FaceRefused(messages::NO_FACE_IN_IMAGE),
+            FaceAuthError::NoFaceOnDocument => ApiError::FaceRefused(messages::NO_FACE_ON_DOCUMENT),
+            FaceAuthError::NoMatch => ApiError::FaceRefused(messages::FACES_DO_NOT_MATCH),
+            FaceAuthError::Service(err) => internal(&err, "matching a face"),
         }
     }
 }

@@ -140,8 +140,9 @@ pub(super) async fn get_one<P: Ports>(
     now: u64,
 ) -> Handled {
     let id = RequestId::parse(raw_id).map_err(|_| ApiError::RequestNotFound)?;
-    let found = review::get(&app.store, tenant, &id, now).await?;
-    respond(std::slice::from_ref(&found), None)
+    let mut found = [review::get(&app.store, tenant, &id, now).await?];
+    super::image_urls::presign_all(app, tenant, &mut found).await;
+    respond(&found, None)
 }
 
 struct ListQuery {
@@ -215,7 +216,8 @@ pub(super) async fn list<P: Ports>(
                 .ok_or_else(|| ApiError::BadRequest(messages::BAD_NEXT_TOKEN.into()))?,
         ),
     };
-    let page = review::list(&app.store, tenant, query.listing, query.limit, start, now).await?;
+    let mut page = review::list(&app.store, tenant, query.listing, query.limit, start, now).await?;
+    super::image_urls::presign_all(app, tenant, &mut page.requests).await;
     let next_token = page
         .next
         .as_ref()

@@ -10,7 +10,11 @@ mod body;
 mod clear;
 pub mod dashboard;
 mod delete;
+mod document_authentication;
 pub mod errors;
+mod face_authentication;
+mod image_urls;
+mod images;
 pub mod json;
 mod kyc_requests;
 pub mod page_token;
@@ -32,6 +36,8 @@ use crate::ports::Ports;
 /// The API's routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
+    Document,
+    Face,
     Submit,
     List,
     GetOne,
@@ -43,6 +49,12 @@ enum Route {
 
 /// Path template, method, route. `{id}` matches one path segment.
 const ROUTES: &[(&str, Method, Route)] = &[
+    (
+        "/api/document-authentication",
+        Method::POST,
+        Route::Document,
+    ),
+    ("/api/face-authentication", Method::POST, Route::Face),
     ("/api/kyc-request", Method::POST, Route::Submit),
     ("/api/requests", Method::GET, Route::List),
     ("/api/requests/{id}", Method::GET, Route::GetOne),
@@ -139,6 +151,8 @@ async fn route<P: Ports>(
     let query = request.uri().query().unwrap_or_default();
     let id = id.as_deref().unwrap_or_default();
     match route {
+        Route::Document => document_authentication::handle(app, &tenant, &request, now).await,
+        Route::Face => face_authentication::handle(app, &tenant, &request).await,
         Route::Submit => submit::handle(app, &tenant, json_body(&request)?, now).await,
         Route::List => kyc_requests::list(app, &tenant, query, now).await,
         Route::GetOne => kyc_requests::get_one(app, &tenant, id, now).await,

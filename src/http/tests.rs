@@ -26,6 +26,7 @@ pub(super) fn app() -> App<InMemory> {
         store,
         MemoryMailer::default(),
         MemoryDialer::default(),
+        InMemory::onboarding(),
     )
     .unwrap()
 }

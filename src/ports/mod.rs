@@ -390,8 +390,20 @@ impl<T> ApiStore for T where
 /// One set of adapters the API function runs with, named once: `adapters::Aws` in Lambda and
 /// the integration tests, `adapters::memory::InMemory` in the unit tests. A new port is a new
 /// associated type here, not a new type parameter on every handler.
+/// The adapters of the onboarding steps (document, face) of one set of [`Ports`].
+pub struct Onboarding<P: Ports> {
+    pub images: P::Images,
+    pub fetcher: P::Fetcher,
+    pub reader: P::Reader,
+    pub matcher: P::Matcher,
+}
+
 pub trait Ports: 'static {
-    type Store: ApiStore;
+    type Store: ApiStore + DocumentStore;
     type Mailer: Mailer;
     type Dialer: Dialer;
+    type Images: ImageStore;
+    type Fetcher: ImageFetcher;
+    type Reader: DocumentReader;
+    type Matcher: FaceMatcher;
 }

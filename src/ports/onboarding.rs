@@ -106,6 +106,7 @@ pub trait DocumentStore: Send + Sync {
         tenant: &TenantId,
         id: &DocumentId,
         document: &DocumentIdentification,
+        now: u64,
     ) -> impl Future<Output = Result<(), ServiceError>> + Send;
 
     /// The tenant's record, if any.

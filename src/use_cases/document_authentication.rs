@@ -59,7 +59,7 @@ pub async fn authenticate_document<I, F, R, S>(
     store: &S,
     tenant: &TenantId,
     input: DocumentImages,
-    today: DocumentDate,
+    now: u64,
 ) -> Result<AuthenticatedDocument, DocumentError>
 where
     I: ImageStore,
@@ -108,7 +108,7 @@ where
     )
     .await;
     let outcome = match stored {
-        Ok(_) => read_and_record(reader, store, tenant, &id, &key_of, today).await,
+        Ok(_) => read_and_record(reader, store, tenant, &id, &key_of, now).await,
         Err(e) => Err(DocumentError::Service(e)),
     };
     if outcome.is_err() {
@@ -127,8 +127,9 @@ async fn read_and_record<R: DocumentReader, S: DocumentStore>(
     tenant: &TenantId,
     id: &DocumentId,
     key_of: &impl Fn(ImageSide) -> Option<ImageKey>,
-    today: DocumentDate,
+    now: u64,
 ) -> Result<AuthenticatedDocument, DocumentError> {
+    let today = DocumentDate::from_unix(now);
     let front = key_of(ImageSide::Front).expect("the front is required");
     let pages: Vec<ImageKey> = [Some(front.clone()), key_of(ImageSide::Back)]
         .into_iter()
@@ -156,7 +157,7 @@ async fn read_and_record<R: DocumentReader, S: DocumentStore>(
     // verified, so it is not recognised.
     .validate()
     .map_err(|_| DocumentError::NotRecognized)?;
-    store.create_document(tenant, id, &document).await?;
+    store.create_document(tenant, id, &document, now).await?;
     Ok(AuthenticatedDocument {
         id: id.clone(),
         document,

@@ -52,7 +52,8 @@ impl World {
             &self.store,
             &tenant(),
             input,
-            DocumentDate::parse("2026-11-27").unwrap(),
+            // 2026-11-27T12:00:00Z
+            1_795_780_800,
         )
         .await
     }

@@ -47,6 +47,11 @@ pub async fn store() -> DynamoStore {
     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk_config().await), table())
 }
 
+/// The image bucket in moto's S3 (`IMAGE_BUCKET`, created by `admin create-table`).
+pub fn image_bucket() -> String {
+    env("IMAGE_BUCKET")
+}
+
 pub fn hasher() -> OtpHasher {
     OtpHasher::new(OTP_SECRET).unwrap()
 }
@@ -178,6 +183,7 @@ impl Tenant {
                 FLOW_ID,
                 SOURCE_NUMBER,
             ),
+            Aws::onboarding(&sdk, &image_bucket()).unwrap(),
         )
         .unwrap()
     }

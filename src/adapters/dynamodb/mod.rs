@@ -17,6 +17,7 @@
 mod api_keys;
 mod codec;
 mod counters;
+mod documents;
 mod keys;
 mod lifecycle;
 mod listing;

@@ -89,7 +89,7 @@ impl DynamoStore {
     }
 
     /// Writes an item that must not exist yet.
-    async fn put_new(&self, item: Item) -> Result<(), ServiceError> {
+    pub(super) async fn put_new(&self, item: Item) -> Result<(), ServiceError> {
         self.client
             .put_item()
             .table_name(&self.table)

@@ -19,8 +19,24 @@ use crate::ports::Ports;
 /// The in-memory set of adapters.
 pub struct InMemory;
 
+impl InMemory {
+    /// Fresh in-memory onboarding adapters (the reader reads nothing, faces match at 0.99).
+    pub fn onboarding() -> crate::ports::Onboarding<InMemory> {
+        crate::ports::Onboarding {
+            images: MemoryImageStore::default(),
+            fetcher: MemoryFetcher::default(),
+            reader: MemoryDocumentReader::default(),
+            matcher: MemoryFaceMatcher::default(),
+        }
+    }
+}
+
 impl Ports for InMemory {
     type Store = MemoryStore;
     type Mailer = MemoryMailer;
     type Dialer = MemoryDialer;
+    type Images = MemoryImageStore;
+    type Fetcher = MemoryFetcher;
+    type Reader = MemoryDocumentReader;
+    type Matcher = MemoryFaceMatcher;
 }

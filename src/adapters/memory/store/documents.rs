@@ -11,6 +11,7 @@ impl DocumentStore for MemoryStore {
         tenant: &TenantId,
         id: &DocumentId,
         document: &DocumentIdentification,
+        _now: u64,
     ) -> Result<(), ServiceError> {
         let mut state = self.state();
         let key = (tenant.clone(), id.clone());
