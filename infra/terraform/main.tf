@@ -10,6 +10,8 @@ locals {
   source_number   = local.claim_number ? aws_connect_phone_number.this[0].phone_number : var.source_phone_number
   ses_prefix      = "arn:${data.aws_partition.current.partition}:ses:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
   routes = {
+    document         = "POST /api/document-authentication"
+    face             = "POST /api/face-authentication"
     create           = "POST /api/kyc-request"
     list             = "GET /api/requests"
     get              = "GET /api/requests/{id}"
@@ -83,6 +85,75 @@ resource "aws_dynamodb_table" "this" {
   server_side_encryption {
     enabled = true
   }
+}
+
+resource "aws_s3_bucket" "images" {
+  #checkov:skip=CKV_AWS_18:Server access logs would need a second bucket; object-level access is auditable through CloudTrail data events, enabled per account.
+  #checkov:skip=CKV_AWS_21:Not versioned on purpose, so that deleting a document's images (the user's erasure) removes them.
+  #checkov:skip=CKV_AWS_144:Cross-region replication would keep copies outside the erasure of a document.
+  #checkov:skip=CKV_AWS_145:Encrypted at rest with S3-managed keys (SSE-S3); a customer-managed KMS key is a per-account choice.
+  #checkov:skip=CKV2_AWS_62:No event consumers: the API function reads and writes the images itself.
+  bucket_prefix = "${var.name}-images-"
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "images" {
+  bucket                  = aws_s3_bucket.images.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "images" {
+  bucket = aws_s3_bucket.images.id
+  rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+data "aws_iam_policy_document" "images_tls_only" {
+  statement {
+    sid       = "TlsOnly"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.images.arn, "${aws_s3_bucket.images.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "images" {
+  bucket = aws_s3_bucket.images.id
+  policy = data.aws_iam_policy_document.images_tls_only.json
 }
 
 resource "random_password" "otp_secret" {
@@ -232,6 +303,18 @@ data "aws_iam_policy_document" "api" {
     resources = [aws_secretsmanager_secret.otp.arn]
   }
   statement {
+    sid       = "Images"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.images.arn}/tenants/*"]
+  }
+  # AnalyzeID, CompareFaces and DetectFaces have no resource types: IAM can only grant them on
+  # "*". They read the images with this role's s3:GetObject.
+  statement {
+    sid       = "ReadDocumentsAndFaces"
+    actions   = ["textract:AnalyzeID", "rekognition:CompareFaces", "rekognition:DetectFaces"]
+    resources = ["*"]
+  }
+  statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.api.arn}:*"]
@@ -273,13 +356,13 @@ resource "aws_iam_role_policy" "verifier" {
 
 resource "aws_lambda_function" "api" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a dead-letter queue only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:Calls only AWS public endpoints (DynamoDB, SES, Connect, Secrets Manager); no VPC resources to reach.
+  #checkov:skip=CKV_AWS_117:Calls only AWS public endpoints (DynamoDB, SES, Connect, Secrets Manager, S3, Textract, Rekognition); no VPC resources to reach.
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (the OTP secret is read from Secrets Manager at init).
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the HTTP API throttling variables.
   #checkov:skip=CKV_AWS_272:Code signing is a per-account choice; the package is built reproducibly by make package.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is optional; the JSON logs carry request ids and latencies.
   function_name    = "${var.name}-api"
-  description      = "eKYC API (POST /api/kyc-request and the lifecycle routes)"
+  description      = "eKYC API (document and face authentication, POST /api/kyc-request and the lifecycle routes)"
   role             = aws_iam_role.api.arn
   filename         = var.api_zip
   source_code_hash = filebase64sha256(var.api_zip)
@@ -295,6 +378,8 @@ resource "aws_lambda_function" "api" {
   environment {
     variables = {
       TABLE_NAME                  = aws_dynamodb_table.this.name
+      IMAGE_BUCKET                = aws_s3_bucket.images.id
+      FACE_MATCH_THRESHOLD        = var.face_match_threshold
       OTP_SECRET_ARN              = aws_secretsmanager_secret.otp.arn
       OTP_TTL_SECONDS             = var.otp_ttl_seconds
       OTP_MAX_ATTEMPTS            = var.otp_max_attempts

@@ -18,3 +18,7 @@ output "source_phone_number" {
 output "otp_secret_arn" {
   value = aws_secretsmanager_secret.otp.arn
 }
+
+output "image_bucket" {
+  value = aws_s3_bucket.images.id
+}

@@ -83,6 +83,16 @@ variable "clear_time_budget_seconds" {
   default = 20
 }
 
+variable "face_match_threshold" {
+  description = "The least Rekognition similarity (percent) that counts as a face match."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.face_match_threshold >= 50 && var.face_match_threshold <= 100
+    error_message = "face_match_threshold must be from 50 to 100."
+  }
+}
+
 variable "api_zip" {
   description = "The API function package (make package)."
   type        = string

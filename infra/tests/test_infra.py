@@ -114,8 +114,16 @@ OPERATION_ACTIONS = {
     "send_email": {"ses:SendEmail"},
     "start_outbound_voice_contact": {"connect:StartOutboundVoiceContact"},
     "get_secret_value": {"secretsmanager:GetSecretValue"},
+    "put_item": {"dynamodb:PutItem"},
+    "put_object": {"s3:PutObject"},
+    # Presigned GET URLs are signed with the function's role.
+    "get_object": {"s3:GetObject"},
+    "delete_objects": {"s3:DeleteObject"},
+    "analyze_id": {"textract:AnalyzeID"},
+    "compare_faces": {"rekognition:CompareFaces"},
+    "detect_faces": {"rekognition:DetectFaces"},
     # The admin CLI's (operators' credentials, not the functions'):
-    "put_item": set(),
+    "create_bucket": set(),
     "create_table": set(),
     "update_time_to_live": set(),
 }
@@ -220,13 +228,33 @@ def test_the_verifier_may_not_send_mail_place_calls_or_create(sam):
     assert "dynamodb:PutItem" not in actions
 
 
+# Actions that support no resource-level permissions: IAM grants them on "*" only.
+UNSCOPABLE = {"textract:AnalyzeID", "rekognition:CompareFaces", "rekognition:DetectFaces"}
+
+
 def test_no_statement_grants_every_resource(sam, tf):
     for sam_name, tf_name, _ in FUNCTIONS:
         for s in sam_statements(sam, sam_name):
             resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
-            assert "*" not in resources, s
+            assert "*" not in resources or actions_of([s]) <= UNSCOPABLE, s
         for s in tf_statements(tf, tf_name):
-            assert "*" not in s["resources"], s
+            assert "*" not in s["resources"] or actions_of([s]) <= UNSCOPABLE, s
+
+
+def test_the_image_bucket_is_private_encrypted_and_tls_only(sam, tf):
+    bucket = sam_resources(sam, "AWS::S3::Bucket")["ImageBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert bucket["LifecycleConfiguration"]["Rules"]
+    policy = sam_resources(sam, "AWS::S3::BucketPolicy")["ImageBucketPolicy"]["Properties"]
+    [deny] = policy["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    block = tf_resources(tf, "aws_s3_bucket_public_access_block")["images"]
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert tf_resources(tf, "aws_s3_bucket_server_side_encryption_configuration")["images"]
+    assert tf_resources(tf, "aws_s3_bucket_lifecycle_configuration")["images"]
+    tls = tf["data"]["aws_iam_policy_document"]["images_tls_only"]["statement"][0]
+    assert tls["effect"] == "Deny" and tls["condition"][0]["variable"] == "aws:SecureTransport"
 
 
 def test_both_create_the_same_resources(sam, tf):
@@ -242,6 +270,8 @@ def test_both_create_the_same_resources(sam, tf):
         "AWS::Logs::LogGroup": "aws_cloudwatch_log_group",
         "AWS::Serverless::HttpApi": "aws_apigatewayv2_api",
         "AWS::Serverless::Function": "aws_lambda_function",
+        "AWS::S3::Bucket": "aws_s3_bucket",
+        "AWS::S3::BucketPolicy": "aws_s3_bucket_policy",
     }
     for sam_kind, tf_kind in pairs.items():
         assert len(sam_resources(sam, sam_kind)) == len(tf_resources(tf, tf_kind)), sam_kind
