@@ -72,8 +72,10 @@ impl FaceMatcher for RekognitionMatcher {
                 Some(best.map_or(s, |b| b.max(s)))
             });
         Ok(match best {
+            // The service's percentage has two decimals; the score keeps them (0.9912), not the
+            // f32's binary noise.
             Some(similarity) => FaceComparison::Match {
-                similarity: (f64::from(similarity) / 100.0).clamp(0.0, 1.0),
+                similarity: ((f64::from(similarity) * 100.0).round() / 10_000.0).clamp(0.0, 1.0),
             },
             None if out.source_image_face().is_none() => FaceComparison::NoFaceInSelfie,
             None if out.unmatched_faces().is_empty() => FaceComparison::NoFaceOnDocument,

@@ -360,3 +360,6 @@ fn templates_match_whole_segments() {
     assert_eq!(match_template("/api/requests", "/api/requests-x"), None);
     assert_eq!(match_template("/api/accept", "/api"), None);
 }
+
+#[path = "onboarding_tests.rs"]
+mod onboarding;

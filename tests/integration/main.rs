@@ -6,6 +6,7 @@ mod contract;
 mod create;
 mod flow;
 mod lifecycle;
+mod onboarding;
 mod review;
 #[allow(dead_code)] // shared with the browser test, which uses more of it
 mod seed;
