@@ -156,7 +156,8 @@ def code_actions():
 
 def code_routes():
     text = (ROOT / "src/http/mod.rs").read_text()
-    return {(m, p) for p, m in re.findall(r'\("(/api/[^"]*)", Method::([A-Z]+), Route::', text)}
+    # rustfmt may break a long entry over lines.
+    return {(m, p) for p, m in re.findall(r'\(\s*"(/api/[^"]*)",\s*Method::([A-Z]+),\s*Route::', text)}
 
 
 def dashboard_routes():
