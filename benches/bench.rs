@@ -62,7 +62,7 @@ fn text(body: &Body) -> &str {
 
 #[tokio::main]
 async fn main() {
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ekyc::adapters::sdk::load(&ekyc::config::SdkSettings::API).await;
     let table = std::env::var("TABLE_NAME").expect("run with `make bench`");
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     store.ensure_table().await.unwrap();
@@ -89,6 +89,7 @@ async fn main() {
     let hasher = OtpHasher::new(SECRET).unwrap();
     let settings = AppSettings {
         clear_budget: Duration::from_secs(25),
+        creates_per_minute: 100_000,
         ..AppSettings::default()
     };
     let app = App::<Aws>::new(
@@ -149,6 +150,7 @@ async fn main() {
                 created_at: ekyc::unix_now(),
                 otp_expires_at: ekyc::unix_now() + 600,
                 max_attempts: 3,
+                creates_per_minute: None,
             };
             let store = &store;
             async move { store.create_request(&request).await }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::domain::{OtpPolicy, MIN_SECRET_LEN};
+use crate::domain::{OtpPolicy, PhoneNumber, MIN_SECRET_LEN};
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -48,6 +48,69 @@ impl SecretSource {
     }
 }
 
+/// How long any one AWS call may take and how often it is tried: set on every SDK client a
+/// function builds (`adapters::sdk`), so that a service that accepts the connection and never
+/// answers cannot hold a handler past its function's time-out. The README works out each
+/// function's worst case from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SdkSettings {
+    /// `SDK_CONNECT_TIMEOUT_MS`: establishing a connection (TCP + TLS).
+    pub connect: Duration,
+    /// `SDK_ATTEMPT_TIMEOUT_MS`: one attempt, request sent to response read (also the read
+    /// time-out).
+    pub attempt: Duration,
+    /// `SDK_OPERATION_TIMEOUT_MS`: the whole call, every attempt and back-off included.
+    pub operation: Duration,
+    /// `SDK_MAX_ATTEMPTS`: attempts per call (standard retry mode: retries throttling,
+    /// transient and 5xx errors, with jittered exponential back-off).
+    pub max_attempts: u32,
+}
+
+impl SdkSettings {
+    /// The API function's defaults (its time-out is 29 s; see the README's arithmetic).
+    pub const API: SdkSettings = SdkSettings {
+        connect: Duration::from_millis(1_000),
+        attempt: Duration::from_millis(1_500),
+        operation: Duration::from_millis(3_000),
+        max_attempts: 3,
+    };
+
+    /// The verifier's defaults (Amazon Connect waits at most 8 s for it).
+    pub const VERIFIER: SdkSettings = SdkSettings {
+        connect: Duration::from_millis(500),
+        attempt: Duration::from_millis(1_000),
+        operation: Duration::from_millis(2_000),
+        max_attempts: 2,
+    };
+
+    fn from_env(env: &Env, defaults: SdkSettings) -> Result<Self, ConfigError> {
+        let ms = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
+            let default = default.as_millis() as u64;
+            Ok(Duration::from_millis(env.number(
+                name,
+                default,
+                50..=60_000,
+            )?))
+        };
+        let settings = Self {
+            connect: ms("SDK_CONNECT_TIMEOUT_MS", defaults.connect)?,
+            attempt: ms("SDK_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
+            operation: ms("SDK_OPERATION_TIMEOUT_MS", defaults.operation)?,
+            max_attempts: env.number(
+                "SDK_MAX_ATTEMPTS",
+                u64::from(defaults.max_attempts),
+                1..=10,
+            )? as u32,
+        };
+        if settings.attempt > settings.operation {
+            return Err(ConfigError(
+                "SDK_ATTEMPT_TIMEOUT_MS must not exceed SDK_OPERATION_TIMEOUT_MS".into(),
+            ));
+        }
+        Ok(settings)
+    }
+}
+
 /// What the API's handlers need besides their adapters and the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppSettings {
@@ -61,6 +124,12 @@ pub struct AppSettings {
     pub face_match_threshold_percent: u32,
     /// How long the presigned image URLs in reads work (5 minutes).
     pub image_url_ttl: Duration,
+    /// `ALLOWED_COUNTRIES`: ISO codes, comma-separated, of the countries calls are placed to
+    /// (default: the country of `CONNECT_SOURCE_PHONE_NUMBER`).
+    pub allowed_countries: Vec<String>,
+    /// `TENANT_CREATES_PER_MINUTE` (default 120): a tenant's create limit, unless an operator
+    /// set its own (`admin set-limit`).
+    pub creates_per_minute: u32,
 }
 
 impl Default for AppSettings {
@@ -71,8 +140,38 @@ impl Default for AppSettings {
             clear_budget: Duration::from_secs(20),
             face_match_threshold_percent: 90,
             image_url_ttl: Duration::from_secs(300),
+            allowed_countries: vec!["US".into()],
+            creates_per_minute: 120,
         }
     }
+}
+
+/// `ALLOWED_COUNTRIES` (`listed`), or the country of the Connect source number when unset.
+fn allowed_countries(
+    listed: Option<String>,
+    source_number: &str,
+) -> Result<Vec<String>, ConfigError> {
+    let listed: Vec<String> = listed
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(bad) = listed
+        .iter()
+        .find(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(ConfigError(format!(
+            "ALLOWED_COUNTRIES must list ISO 3166-1 alpha-2 codes like US,GB; got {bad:?}"
+        )));
+    }
+    if !listed.is_empty() {
+        return Ok(listed);
+    }
+    let source = PhoneNumber::parse(source_number).map_err(|_| {
+        ConfigError("CONNECT_SOURCE_PHONE_NUMBER must be a valid number in E.164".into())
+    })?;
+    Ok(vec![source.country().to_owned()])
 }
 
 /// Configuration of the API function.
@@ -85,6 +184,8 @@ pub struct ApiConfig {
     /// `OTP_SECRET` or `OTP_SECRET_ARN`.
     pub secret: SecretSource,
     pub settings: AppSettings,
+    /// `SDK_*`: the time-outs and attempts of every AWS call (defaults: [`SdkSettings::API`]).
+    pub sdk: SdkSettings,
     /// `SES_FROM_ADDRESS`: the verified sender identity.
     pub ses_from_address: String,
     /// `SES_CONFIGURATION_SET` (optional).
@@ -153,6 +254,7 @@ impl ApiConfig {
             table_name: env.required("TABLE_NAME")?,
             image_bucket: env.required("IMAGE_BUCKET")?,
             secret: SecretSource::from_env(env)?,
+            sdk: SdkSettings::from_env(env, SdkSettings::API)?,
             settings: AppSettings {
                 otp_policy: OtpPolicy {
                     ttl: Duration::from_secs(env.number("OTP_TTL_SECONDS", 600, 60..=86_400)?),
@@ -172,6 +274,12 @@ impl ApiConfig {
                 face_match_threshold_percent: env.number("FACE_MATCH_THRESHOLD", 90, 50..=100)?
                     as u32,
                 image_url_ttl: Duration::from_secs(300),
+                allowed_countries: allowed_countries(
+                    env.optional("ALLOWED_COUNTRIES"),
+                    &env.required("CONNECT_SOURCE_PHONE_NUMBER")?,
+                )?,
+                creates_per_minute: env.number("TENANT_CREATES_PER_MINUTE", 120, 1..=100_000)?
+                    as u32,
             },
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
@@ -189,6 +297,8 @@ pub struct VerifierConfig {
     pub table_name: String,
     /// `OTP_SECRET` or `OTP_SECRET_ARN`: the same secret as the API function's.
     pub secret: SecretSource,
+    /// `SDK_*` (defaults: [`SdkSettings::VERIFIER`]).
+    pub sdk: SdkSettings,
 }
 
 impl VerifierConfig {
@@ -196,6 +306,7 @@ impl VerifierConfig {
         Ok(Self {
             table_name: env.required("TABLE_NAME")?,
             secret: SecretSource::from_env(env)?,
+            sdk: SdkSettings::from_env(env, SdkSettings::VERIFIER)?,
         })
     }
 }
@@ -229,6 +340,12 @@ mod tests {
         assert_eq!(config.settings.api_key_cache_ttl, Duration::from_secs(60));
         assert_eq!(config.settings.clear_budget, Duration::from_secs(20));
         assert_eq!(config.settings, AppSettings::default());
+        assert_eq!(config.sdk, SdkSettings::API);
+        let gb = with("CONNECT_SOURCE_PHONE_NUMBER", "+442079460958");
+        let derived = ApiConfig::from_env(&gb).unwrap();
+        assert_eq!(derived.settings.allowed_countries, ["GB"]);
+        let listed = ApiConfig::from_env(&with("ALLOWED_COUNTRIES", "us, gb")).unwrap();
+        assert_eq!(listed.settings.allowed_countries, ["US", "GB"]);
         assert_eq!(config.ses_configuration_set, None);
         assert!(matches!(config.secret, SecretSource::Value(_)));
     }
@@ -274,6 +391,13 @@ mod tests {
             ("API_KEY_CACHE_SECONDS", "-1"),
             ("CLEAR_TIME_BUDGET_SECONDS", "0"),
             ("CLEAR_TIME_BUDGET_SECONDS", "60"),
+            ("SDK_OPERATION_TIMEOUT_MS", "10"),
+            ("SDK_MAX_ATTEMPTS", "0"),
+            ("SDK_ATTEMPT_TIMEOUT_MS", "9000"),
+            ("ALLOWED_COUNTRIES", "USA"),
+            ("ALLOWED_COUNTRIES", "U1"),
+            ("CONNECT_SOURCE_PHONE_NUMBER", "555"),
+            ("TENANT_CREATES_PER_MINUTE", "0"),
         ] {
             assert!(
                 ApiConfig::from_env(&with(name, value)).is_err(),

@@ -12,7 +12,7 @@ use std::time::Instant;
 use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 
 use crate::domain::{OtpHasher, RequestId, TenantId};
-use crate::ports::{contact_attributes, VerificationStore};
+use crate::ports::{contact_attributes, ServiceError, ServiceErrorKind, VerificationStore};
 use crate::use_cases::answer_call::{answer_call, CallAnswer, CallInput, Step};
 
 pub const PARAM_STEP: &str = "step";
@@ -22,6 +22,12 @@ pub struct Verifier<S> {
     pub store: S,
     pub hasher: OtpHasher,
 }
+
+/// How long one answer may take, all reads, writes and retries included: Amazon Connect waits
+/// at most 8 s for the function, and a cold start needs some of that. Past it the flow hears
+/// `error` ("cannot complete"); every write is conditional, so an answer cut short is safe
+/// to give again.
+pub const ANSWER_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
 
 fn response(answer: CallAnswer) -> ConnectResponse {
     ConnectResponse::from([
@@ -67,7 +73,15 @@ pub async fn handle<S: VerificationStore>(
                 digits,
                 contact_id: &contact,
             };
-            answer_call(&verifier.store, &verifier.hasher, input, now).await
+            let answered = answer_call(&verifier.store, &verifier.hasher, input, now);
+            match tokio::time::timeout(ANSWER_BUDGET, answered).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(ServiceError::new(
+                    "verifier",
+                    ServiceErrorKind::TimedOut,
+                    "no answer within the budget",
+                )),
+            }
         }
         _ => Ok(CallAnswer::ERROR),
     };
@@ -86,4 +100,46 @@ pub async fn handle<S: VerificationStore>(
         "verification"
     );
     response(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{Fault, MemoryStore, Op};
+    use aws_lambda_events::event::connect::ConnectEvent;
+
+    fn event(tenant: &str, request: &str) -> ConnectEvent {
+        serde_json::from_value(serde_json::json!({
+            "Name": "ContactFlowEvent",
+            "Details": {
+                "ContactData": {
+                    "Attributes": {"tenantId": tenant, "requestId": request},
+                    "Channel": "VOICE",
+                    "ContactId": "c-1",
+                    "InitialContactId": "c-1",
+                    "InitiationMethod": "API",
+                    "InstanceARN": "arn:aws:connect:us-east-1:1:instance/i",
+                    "MediaStreams": {"Customer": {"Audio": null}},
+                    "CustomerEndpoint": {"Address": "+14155550101", "Type": "TELEPHONE_NUMBER"},
+                    "SystemEndpoint": {"Address": "+14155550100", "Type": "TELEPHONE_NUMBER"}
+                },
+                "Parameters": {"step": "last4", "digits": "6789"}
+            }
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_that_hangs_gets_error_within_the_budget() {
+        let verifier = Verifier {
+            store: MemoryStore::default(),
+            hasher: OtpHasher::new(&[1u8; 32]).unwrap(),
+        };
+        verifier.store.inject(Op::LoadVerification, Fault::Hang);
+        let started = tokio::time::Instant::now();
+        let id = RequestId::generate().to_string();
+        let answer = handle(&verifier, event("acme", &id), 1_000).await;
+        assert_eq!(answer["result"], "error");
+        assert_eq!(started.elapsed(), ANSWER_BUDGET);
+    }
 }

@@ -32,6 +32,9 @@ pub const REQUEST_NOT_FOUND: &str = "There is no KYC request with the provided i
 pub const NOT_SUBMITTED: &str =
     "The request was not submitted: the verification email or call could not be sent. Try again later.";
 pub const INTERNAL: &str = "Internal error; the request may be retried";
+pub const BUSY: &str =
+    "A service we depend on is busy or unavailable; nothing was changed, try again shortly";
+pub const TIMED_OUT: &str = "A service we depend on did not answer in time; try again shortly";
 pub const CLEARED: &str = "All KYC requests cleared";
 pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
 pub const DOCUMENT_AUTHENTICATED: &str = "Document authenticated";
@@ -98,6 +101,7 @@ pub const PHONE_NO_COUNTRY_CODE: &str =
 pub const PHONE_NOT_A_NUMBER: &str =
     "phoneNumber is not a phone number with a country code, e.g. +14155550123";
 pub const PHONE_NOT_VALID: &str = "phoneNumber is not a valid number for its country code";
+pub const PHONE_CANNOT_TAKE_CALLS: &str = "phoneNumber must be a mobile or fixed-line number that can take a verification call (not toll-free, premium-rate, shared-cost, pager, VoIP or a company number)";
 pub const NOT_A_REQUEST_ID: &str = "id is not a request id";
 pub const DOCUMENT_NUMBER_TOO_SHORT: &str =
     "idInformation.documentNumber must have at least 4 digits";
@@ -113,6 +117,17 @@ pub fn must_not_be_empty(field: &str) -> String {
 
 pub fn key_safe_alphabet(field: &str) -> String {
     format!("{field} may contain only letters, digits, '-' and '_'")
+}
+
+pub fn too_many_creates(retry_after: u64) -> String {
+    format!("too many requests created this minute for this account; try again in {retry_after} s")
+}
+
+pub fn country_not_allowed(allowed: &[String]) -> String {
+    format!(
+        "phoneNumber must be in a country we place verification calls to: {}",
+        allowed.join(", ")
+    )
 }
 
 pub fn secret_too_short(min: usize) -> String {
@@ -163,6 +178,8 @@ mod tests {
             (REQUEST_NOT_FOUND, "There is no KYC request with the provided id"),
             (NOT_SUBMITTED, "The request was not submitted: the verification email or call could not be sent. Try again later."),
             (INTERNAL, "Internal error; the request may be retried"),
+            (BUSY, "A service we depend on is busy or unavailable; nothing was changed, try again shortly"),
+            (TIMED_OUT, "A service we depend on did not answer in time; try again shortly"),
             (CLEARED, "All KYC requests cleared"),
             (PARTLY_CLEARED, "Some KYC requests remain: call again to continue clearing"),
             (UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"),
@@ -180,6 +197,7 @@ mod tests {
             (PHONE_NO_COUNTRY_CODE, "phoneNumber must include the country code in international format, e.g. +14155550123"),
             (PHONE_NOT_A_NUMBER, "phoneNumber is not a phone number with a country code, e.g. +14155550123"),
             (PHONE_NOT_VALID, "phoneNumber is not a valid number for its country code"),
+            (PHONE_CANNOT_TAKE_CALLS, "phoneNumber must be a mobile or fixed-line number that can take a verification call (not toll-free, premium-rate, shared-cost, pager, VoIP or a company number)"),
             (NOT_A_REQUEST_ID, "id is not a request id"),
             (DOCUMENT_NUMBER_TOO_SHORT, "idInformation.documentNumber must have at least 4 digits"),
             (FACE_MATCH_RANGE, "faceMatch must be between 0 and 1"),
@@ -188,6 +206,14 @@ mod tests {
         }
         for (text, pinned) in [
             (no_route("/api/x"), "no route /api/x"),
+            (
+                too_many_creates(20),
+                "too many requests created this minute for this account; try again in 20 s",
+            ),
+            (
+                country_not_allowed(&["US".into(), "GB".into()]),
+                "phoneNumber must be in a country we place verification calls to: US, GB",
+            ),
             (
                 method_not_allowed("POST"),
                 "method not allowed here; use POST",

@@ -23,9 +23,36 @@ where
         .finish()
 }
 
-/// The filter from `RUST_LOG`, `info` by default.
+/// Libraries whose debug and trace output carries request and response bodies (emails,
+/// phone numbers, codes, images) or event payloads: held at `info` whatever `RUST_LOG` says.
+/// A target matches by prefix (`aws` covers every `aws_*` crate).
+const HELD_AT_INFO: &[&str] = &[
+    "aws",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tower",
+    "reqwest",
+    "lambda_runtime",
+    "lambda_http",
+];
+
+/// `RUST_LOG` (default `info`), with [`HELD_AT_INFO`] applied over it.
+pub fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let mut filter = rust_log
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    for target in HELD_AT_INFO {
+        let directive = format!("{target}=info").parse().expect("a valid directive");
+        filter = filter.add_directive(directive);
+    }
+    filter
+}
+
+/// [`filter`] of the process's `RUST_LOG`.
 pub fn filter_from_env() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+    filter(std::env::var("RUST_LOG").ok().as_deref())
 }
 
 pub fn init() {

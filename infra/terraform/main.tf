@@ -385,6 +385,8 @@ resource "aws_lambda_function" "api" {
       OTP_MAX_ATTEMPTS            = var.otp_max_attempts
       API_KEY_CACHE_SECONDS       = var.api_key_cache_seconds
       CLEAR_TIME_BUDGET_SECONDS   = var.clear_time_budget_seconds
+      ALLOWED_COUNTRIES           = var.allowed_countries
+      TENANT_CREATES_PER_MINUTE   = var.tenant_creates_per_minute
       SES_FROM_ADDRESS            = var.ses_from_address
       SES_CONFIGURATION_SET       = aws_sesv2_configuration_set.this.configuration_set_name
       CONNECT_INSTANCE_ID         = local.instance_id
@@ -399,7 +401,6 @@ resource "aws_lambda_function" "verifier" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by Amazon Connect; a dead-letter queue only applies to asynchronous invocations.
   #checkov:skip=CKV_AWS_117:Calls only AWS public endpoints (DynamoDB, Secrets Manager); no VPC resources to reach.
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (the OTP secret is read from Secrets Manager at init).
-  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the Connect instance's concurrent-call quota.
   #checkov:skip=CKV_AWS_272:Code signing is a per-account choice; the package is built reproducibly by make package.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is optional; the JSON logs carry request ids and latencies.
   function_name    = "${var.name}-verifier"
@@ -412,6 +413,8 @@ resource "aws_lambda_function" "verifier" {
   handler          = "bootstrap"
   memory_size      = 128
   timeout          = 8
+  # API load can never starve the calls of their verifier.
+  reserved_concurrent_executions = var.verifier_reserved_concurrency
   logging_config {
     log_format = "Text"
     log_group  = aws_cloudwatch_log_group.verifier.name

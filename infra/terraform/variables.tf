@@ -72,6 +72,24 @@ variable "otp_max_attempts" {
   default = 3
 }
 
+variable "allowed_countries" {
+  description = "ISO codes, comma-separated, of the countries calls are placed to (empty = the country of the outbound number)."
+  type        = string
+  default     = ""
+}
+
+variable "tenant_creates_per_minute" {
+  description = "Requests a tenant may create per minute, unless an operator set its own limit (admin set-limit)."
+  type        = number
+  default     = 120
+}
+
+variable "verifier_reserved_concurrency" {
+  description = "Concurrency reserved for the verifier, so API load never starves the calls (about the instance's concurrent calls)."
+  type        = number
+  default     = 10
+}
+
 variable "api_key_cache_seconds" {
   description = "How long a warm API function trusts a looked-up API key (a revoked key works that long)."
   type        = number

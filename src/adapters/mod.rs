@@ -10,6 +10,7 @@ pub mod image_url;
 pub mod memory;
 pub mod rekognition;
 pub mod s3;
+pub mod sdk;
 pub mod secrets;
 pub mod ses;
 pub mod textract;

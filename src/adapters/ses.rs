@@ -39,7 +39,7 @@ pub fn otp_email(otp: &Otp, valid_minutes: u64) -> (String, String) {
     let subject = "Your verification code".to_owned();
     let body = format!(
         "Your verification code is {code}.\n\n\
-         You will receive a phone call shortly. When asked, key in the last four characters of \
+         You will receive a phone call shortly. When asked, key in the last four digits of \
          your identity document number, then this code.\n\n\
          The code expires in {valid_minutes} minutes. If you did not ask for this, ignore this email.\n",
         code = otp.expose()
@@ -69,5 +69,25 @@ impl Mailer for SesMailer {
             .await
             .or_service(SERVICE)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_email_asks_for_what_the_call_asks_for() {
+        let otp = Otp::generate();
+        let (_, body) = otp_email(&otp, 10);
+        assert!(body.contains(otp.expose()));
+        assert!(body.contains("expires in 10 minutes"));
+        let asked = "last four digits of your identity document number";
+        let flow = include_str!("../../infra/connect/verification-flow.json");
+        assert!(flow.contains(asked), "the call asks for the {asked}");
+        assert!(
+            body.contains(asked),
+            "the email says what the call asks for: {body}"
+        );
     }
 }

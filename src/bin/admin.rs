@@ -36,6 +36,15 @@ enum Command {
         #[arg(long, hide = true)]
         key: Option<String>,
     },
+    /// Set a tenant's own limit of requests created per minute (instead of the function's
+    /// TENANT_CREATES_PER_MINUTE); without --creates-per-minute, back to that default. Warm
+    /// functions apply it within API_KEY_CACHE_SECONDS.
+    SetLimit {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        creates_per_minute: Option<u32>,
+    },
     /// Revoke a tenant's API key by its key id. Warm functions may accept it for up to
     /// API_KEY_CACHE_SECONDS more.
     RevokeKey {
@@ -89,7 +98,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let sdk = aws_config::load_from_env().await;
+    let sdk = ekyc::adapters::sdk::load(&ekyc::config::SdkSettings::API).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &cli.table);
     let tenant = |raw: &str| TenantId::parse(raw).map_err(|e| e.to_string());
     let now = ekyc::unix_now();
@@ -120,6 +129,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             eprintln!("created key {key_id} for tenant {tenant}; it is shown once:");
             println!("{}", key.expose());
+        }
+        Command::SetLimit {
+            tenant: raw,
+            creates_per_minute,
+        } => {
+            let tenant = tenant(&raw)?;
+            let keys = store
+                .set_tenant_limit(&tenant, creates_per_minute)
+                .await
+                .map_err(|e| e.to_string())?;
+            let limit = creates_per_minute.map_or("the default".to_owned(), |l| format!("{l}/min"));
+            eprintln!("tenant {tenant}: creates limited to {limit} ({keys} keys updated)");
         }
         Command::RevokeKey {
             tenant: raw,
@@ -219,7 +240,7 @@ mod dev_call {
         flow: PathBuf,
     ) -> Result<(), String> {
         let config = VerifierConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
-        let sdk = aws_config::load_from_env().await;
+        let sdk = ekyc::adapters::sdk::load(&config.sdk).await;
         let secret = ekyc::adapters::secrets::resolve(&sdk, &config.secret)
             .await
             .map_err(|e| e.to_string())?;

@@ -3,7 +3,9 @@
 
 use std::convert::Infallible;
 
-use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, secrets, ses::SesMailer, Aws};
+use ekyc::adapters::{
+    connect::ConnectDialer, dynamodb::DynamoStore, sdk, secrets, ses::SesMailer, Aws,
+};
 use ekyc::config::{ApiConfig, Env};
 use ekyc::http::App;
 use lambda_http::{service_fn, Error, Request};
@@ -12,7 +14,7 @@ use lambda_http::{service_fn, Error, Request};
 async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = ApiConfig::from_env(&Env::from_process())?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = sdk::load(&config.sdk).await;
     let secret = secrets::resolve(&sdk, &config.secret).await?;
     let app = App::<Aws>::new(
         &config.settings,

@@ -2,7 +2,7 @@
 //! and the DynamoDB client once at init, then `contact_flow::handle` per event.
 
 use aws_lambda_events::event::connect::ConnectEvent;
-use ekyc::adapters::{dynamodb::DynamoStore, secrets};
+use ekyc::adapters::{dynamodb::DynamoStore, sdk, secrets};
 use ekyc::config::{Env, VerifierConfig};
 use ekyc::contact_flow::Verifier;
 use ekyc::domain::OtpHasher;
@@ -12,7 +12,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = VerifierConfig::from_env(&Env::from_process())?;
-    let sdk = aws_config::load_from_env().await;
+    let sdk = sdk::load(&config.sdk).await;
     let secret = secrets::resolve(&sdk, &config.secret).await?;
     let verifier = Verifier {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),

@@ -68,7 +68,7 @@ impl fmt::Debug for IdInformation {
 
 /// A document identification record: the extracted fields plus references to the captured
 /// images and the face-match score. The create path only checks that it exists; the call asks
-/// for the last four characters of its document number.
+/// for the last four digits of its document number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DocumentIdentification {

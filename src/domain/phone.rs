@@ -1,13 +1,27 @@
 use std::fmt;
 
-use phonenumber::Mode;
+use phonenumber::{Mode, Type};
 
 use super::{sha256_hex, ValidationError};
 use crate::messages;
 
-/// A phone number with its country code, valid for its region, held in E.164 (`+14155550123`).
+/// A phone number with its country code, valid for its region and of a kind that can take a
+/// verification call (mobile or fixed line), held in E.164 (`+14155550123`) with its country.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber {
+    e164: String,
+    /// ISO 3166-1 alpha-2 region of the number (`US`), as libphonenumber's metadata says.
+    country: String,
+}
+
+/// The kinds of number a person answers a verification call on. Premium-rate, shared-cost,
+/// toll-free, pager, UAN, voicemail, VoIP and personal (forwarding) numbers are refused.
+fn can_take_a_call(kind: Type) -> bool {
+    matches!(
+        kind,
+        Type::Mobile | Type::FixedLine | Type::FixedLineOrMobile
+    )
+}
 
 impl PhoneNumber {
     /// Parses an international number: `+`, the country calling code, then the national number.
@@ -25,17 +39,35 @@ impl PhoneNumber {
         if !phonenumber::is_valid(&parsed) {
             return Err(ValidationError::new(messages::PHONE_NOT_VALID));
         }
-        Ok(Self(parsed.format().mode(Mode::E164).to_string()))
+        if !can_take_a_call(parsed.number_type(&phonenumber::metadata::DATABASE)) {
+            return Err(ValidationError::new(messages::PHONE_CANNOT_TAKE_CALLS));
+        }
+        let country = parsed.country().id().map(|id| id.as_ref().to_owned());
+        Ok(Self {
+            e164: parsed.format().mode(Mode::E164).to_string(),
+            country: country.unwrap_or_default(),
+        })
+    }
+
+    /// Builds the number metadata now rather than on the first parse (it takes tens of
+    /// milliseconds): call at init.
+    pub fn warm_up() {
+        let _ = Self::parse("+14155550123");
     }
 
     /// The E.164 form: what is stored and what Amazon Connect dials.
     pub fn e164(&self) -> &str {
-        &self.0
+        &self.e164
+    }
+
+    /// The number's region (ISO 3166-1 alpha-2, `US`).
+    pub fn country(&self) -> &str {
+        &self.country
     }
 
     /// Hex SHA-256 of the E.164 form: the reservation key.
     pub fn uniqueness_key(&self) -> String {
-        sha256_hex(self.0.as_bytes())
+        sha256_hex(self.e164.as_bytes())
     }
 }
 
@@ -89,6 +121,34 @@ mod tests {
                 PhoneNumber::parse(raw).is_err(),
                 "{raw:?} should be refused"
             );
+        }
+    }
+
+    #[test]
+    fn numbers_that_cannot_take_a_verification_call_are_refused() {
+        for raw in [
+            "+1 800 555 0199",  // toll-free (US)
+            "+1 900 555 0199",  // premium rate (US)
+            "+44 909 879 0000", // premium rate (GB)
+            "+44 845 464 0000", // shared cost (GB)
+            "+44 800 123 4567", // toll-free (GB)
+            "+44 76 2345 6789", // pager (GB)
+            "+44 55 1234 5678", // UAN (GB)
+        ] {
+            let err = PhoneNumber::parse(raw).unwrap_err();
+            assert_eq!(err.0, messages::PHONE_CANNOT_TAKE_CALLS, "{raw}");
+        }
+    }
+
+    #[test]
+    fn mobile_and_fixed_lines_are_taken_with_their_country() {
+        for (raw, country) in [
+            ("+14155550123", "US"),
+            ("+44 20 7946 0958", "GB"),
+            ("+44 7400 123456", "GB"),
+            ("+33 6 12 34 56 78", "FR"),
+        ] {
+            assert_eq!(PhoneNumber::parse(raw).unwrap().country(), country, "{raw}");
         }
     }
 

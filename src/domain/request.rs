@@ -124,10 +124,23 @@ pub struct NewKycRequest {
     /// Unix seconds.
     pub otp_expires_at: u64,
     pub max_attempts: u32,
+    /// The tenant's limit of creates per minute this one counts against (`None`: not counted,
+    /// for operator tools).
+    pub creates_per_minute: Option<u32>,
 }
 
 impl NewKycRequest {
     pub const INITIAL_STATUS: RequestStatus = RequestStatus::Pending;
+
+    /// The minute (Unix seconds / 60) whose create count this request adds to.
+    pub fn minute(&self) -> u64 {
+        self.created_at / 60
+    }
+
+    /// Seconds until the next minute, when a tenant over its limit may create again.
+    pub fn retry_after(&self) -> u64 {
+        60 - self.created_at % 60
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::config::AppSettings;
 use crate::domain::{OtpHasher, ValidationError};
 use crate::ports::Ports;
 use crate::use_cases::authenticate::ApiKeyCache;
-use crate::use_cases::submit::OtpSettings;
+use crate::use_cases::submit::SubmitSettings;
 
 pub use crate::ports::Onboarding;
 
@@ -23,7 +23,7 @@ pub struct App<P: Ports> {
     /// How long the presigned image URLs in reads work.
     pub image_url_ttl: Duration,
     pub auth: ApiKeyCache,
-    pub otp: OtpSettings,
+    pub submit: SubmitSettings,
     pub page_tokens: PageTokens,
     /// How long one `DELETE /api/clear-requests` may work before answering with what remains.
     pub clear_budget: Duration,
@@ -48,9 +48,11 @@ impl<P: Ports> App<P> {
             face_match_threshold: f64::from(settings.face_match_threshold_percent) / 100.0,
             image_url_ttl: settings.image_url_ttl,
             auth: ApiKeyCache::new(settings.api_key_cache_ttl),
-            otp: OtpSettings {
+            submit: SubmitSettings {
                 hasher: OtpHasher::new(secret)?,
                 policy: settings.otp_policy,
+                allowed_countries: settings.allowed_countries.clone(),
+                creates_per_minute: settings.creates_per_minute,
             },
             page_tokens: PageTokens::new(secret),
             clear_budget: settings.clear_budget,

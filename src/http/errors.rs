@@ -49,8 +49,19 @@ pub enum ApiError {
     OneFaceImage,
     /// The face step refused the faces (ours: no match, no face, no stored document image).
     FaceRefused(&'static str),
+    /// The tenant's create limit: 429 with `Retry-After`.
+    TooManyRequests {
+        retry_after: u64,
+    },
+    /// A dependency throttled, conflicted or was down: 503 with `Retry-After`.
+    Busy,
+    /// A dependency did not answer in time: 504.
+    TimedOut,
     Internal,
 }
+
+/// Seconds a client is asked to wait after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
 
 /// A `{"message": "..."}` body.
 #[derive(Serialize)]
@@ -171,6 +182,21 @@ impl ApiError {
                 messages::ONE_FACE_IMAGE,
             ),
             ApiError::FaceRefused(text) => error(StatusCode::BAD_REQUEST, "face_refused", text),
+            ApiError::TooManyRequests { retry_after } => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                &messages::too_many_creates(*retry_after),
+            ),
+            ApiError::Busy => error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_busy",
+                messages::BUSY,
+            ),
+            ApiError::TimedOut => error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "service_timed_out",
+                messages::TIMED_OUT,
+            ),
             ApiError::Internal => error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
@@ -191,19 +217,35 @@ impl ApiError {
             return (response, outcome);
         }
         let mut response = json_text(status, body);
-        if let ApiError::MethodNotAllowed { allow } = self {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        match self {
+            ApiError::MethodNotAllowed { allow } => {
+                let allow = HeaderValue::from_static(allow);
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+            ApiError::Busy => {
+                let after = HeaderValue::from(RETRY_AFTER_SECONDS);
+                response.headers_mut().insert(header::RETRY_AFTER, after);
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                let after = HeaderValue::from(retry_after);
+                response.headers_mut().insert(header::RETRY_AFTER, after);
+            }
+            _ => {}
         }
         (response, outcome)
     }
 }
 
-/// A store or service failure the caller can do nothing about: logged here, answered 500.
+/// A store or service failure: logged here, answered by its kind — worth retrying (503 with
+/// `Retry-After`), too slow (504), or a fault of ours (500).
 fn internal(err: &crate::ports::ServiceError, doing: &'static str) -> ApiError {
-    tracing::error!(error = %err, kind = ?err.kind, doing, "service failure");
-    ApiError::Internal
+    use crate::ports::ServiceErrorKind as Kind;
+    tracing::error!(error = %err, kind = %err.kind, doing, "service failure");
+    match err.kind {
+        Kind::Throttled | Kind::Conflict | Kind::Unavailable => ApiError::Busy,
+        Kind::TimedOut => ApiError::TimedOut,
+        Kind::Rejected | Kind::InvalidResponse => ApiError::Internal,
+    }
 }
 
 impl From<AuthError> for ApiError {
@@ -221,6 +263,10 @@ impl From<SubmitError> for ApiError {
             SubmitError::DocumentNotFound => ApiError::NoDocument,
             SubmitError::Taken { email, phone } => ApiError::Taken { email, phone },
             SubmitError::DeliveryFailed { .. } => ApiError::NotSubmitted,
+            SubmitError::RateLimited { retry_after } => ApiError::TooManyRequests { retry_after },
+            SubmitError::CountryNotAllowed { allowed } => {
+                ApiError::BadRequest(messages::country_not_allowed(&allowed))
+            }
             SubmitError::Store(err) => internal(&err, "submitting a request"),
         }
     }
@@ -354,6 +400,13 @@ mod tests {
             ),
             (ApiError::NotSubmitted, 502, "not_submitted"),
             (ApiError::RequestNotFound, 404, "request_not_found"),
+            (ApiError::Busy, 503, "service_busy"),
+            (
+                ApiError::TooManyRequests { retry_after: 7 },
+                429,
+                "rate_limited",
+            ),
+            (ApiError::TimedOut, 504, "service_timed_out"),
             (ApiError::Internal, 500, "internal_error"),
         ] {
             let (got, name, text) = err.parts();
@@ -364,6 +417,12 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_busy_answer_says_when_to_retry() {
+        let (response, _) = ApiError::Busy.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]
@@ -382,7 +441,7 @@ mod tests {
         );
         assert_eq!(
             ApiError::from(AuthError::Service(down.clone())),
-            ApiError::Internal
+            ApiError::Busy
         );
         assert_eq!(
             ApiError::from(SubmitError::DocumentNotFound),
@@ -407,7 +466,7 @@ mod tests {
         );
         assert_eq!(
             ApiError::from(SubmitError::Store(down.clone())),
-            ApiError::Internal
+            ApiError::Busy
         );
         assert_eq!(
             ApiError::from(ReviewError::NotFound),
@@ -417,6 +476,17 @@ mod tests {
             ApiError::from(ReviewError::NotAccepted),
             ApiError::NotAccepted
         );
-        assert_eq!(ApiError::from(ReviewError::Store(down)), ApiError::Internal);
+        assert_eq!(ApiError::from(ReviewError::Store(down)), ApiError::Busy);
+        for (kind, api) in [
+            (ServiceErrorKind::Throttled, ApiError::Busy),
+            (ServiceErrorKind::Conflict, ApiError::Busy),
+            (ServiceErrorKind::Unavailable, ApiError::Busy),
+            (ServiceErrorKind::TimedOut, ApiError::TimedOut),
+            (ServiceErrorKind::Rejected, ApiError::Internal),
+            (ServiceErrorKind::InvalidResponse, ApiError::Internal),
+        ] {
+            let err = ServiceError::new("dynamodb", kind, "x");
+            assert_eq!(ApiError::from(ReviewError::Store(err)), api, "{kind:?}");
+        }
     }
 }

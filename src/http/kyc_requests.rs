@@ -17,6 +17,9 @@ use crate::use_cases::review::{self, Reviewed};
 
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
+/// The most a page's requests may weigh as JSON: a Lambda answer is at most 6 MB, escaping
+/// included. A heavier page ends early, with a `nextToken` where it stopped.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// One element of `requests`: the published fields first, then ours.
 #[derive(Serialize)]
@@ -133,6 +136,19 @@ fn respond(reviewed: &[Reviewed], next_token: Option<String>) -> Handled {
     Ok((json_response(StatusCode::OK, &body), "listed"))
 }
 
+/// How many of `reviewed` fit in [`MAX_PAGE_BYTES`] (at least one).
+fn fitting(reviewed: &[Reviewed]) -> usize {
+    let mut size = 0;
+    reviewed
+        .iter()
+        .take_while(|r| {
+            size += super::json::to_string(&view(r)).len() + 2;
+            size <= MAX_PAGE_BYTES
+        })
+        .count()
+        .max(1)
+}
+
 pub(super) async fn get_one<P: Ports>(
     app: &App<P>,
     tenant: &TenantId,
@@ -216,8 +232,23 @@ pub(super) async fn list<P: Ports>(
                 .ok_or_else(|| ApiError::BadRequest(messages::BAD_NEXT_TOKEN.into()))?,
         ),
     };
-    let mut page = review::list(&app.store, tenant, query.listing, query.limit, start, now).await?;
+    let mut page = review::list(
+        &app.store,
+        tenant,
+        query.listing,
+        query.limit,
+        start.clone(),
+        now,
+    )
+    .await?;
     super::image_urls::presign_all(app, tenant, &mut page.requests).await;
+    let fits = fitting(&page.requests);
+    if fits < page.requests.len() {
+        // Too heavy for one answer: the same page again, only as long as fits, so the store
+        // hands out the cursor after its last request.
+        page = review::list(&app.store, tenant, query.listing, fits as u32, start, now).await?;
+        super::image_urls::presign_all(app, tenant, &mut page.requests).await;
+    }
     let next_token = page
         .next
         .as_ref()

@@ -126,7 +126,8 @@ async fn route<P: Ports>(
         .headers()
         .get("x-api-key")
         .and_then(|v| v.to_str().ok());
-    let tenant = app.auth.authenticate(&app.store, presented).await?;
+    let caller = app.auth.authenticate(&app.store, presented).await?;
+    let tenant = caller.tenant.clone();
     *tenant_out = Some(tenant.to_string());
 
     let path = path_of(&request).trim_end_matches('/').to_owned();
@@ -153,7 +154,7 @@ async fn route<P: Ports>(
     match route {
         Route::Document => document_authentication::handle(app, &tenant, &request, now).await,
         Route::Face => face_authentication::handle(app, &tenant, &request).await,
-        Route::Submit => submit::handle(app, &tenant, json_body(&request)?, now).await,
+        Route::Submit => submit::handle(app, &caller, json_body(&request)?, now).await,
         Route::List => kyc_requests::list(app, &tenant, query, now).await,
         Route::GetOne => kyc_requests::get_one(app, &tenant, id, now).await,
         Route::Accept => accept::handle(app, &tenant, json_body(&request)?, now).await,

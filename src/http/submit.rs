@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::{json_response, ApiError};
 use super::{parse_json, App, Handled};
-use crate::domain::{DocumentId, Email, PhoneNumber, RequestStatus, TenantId};
+use crate::domain::{DocumentId, Email, PhoneNumber, RequestStatus};
 use crate::messages;
 use crate::ports::Ports;
+use crate::use_cases::authenticate::Caller;
 use crate::use_cases::submit::{submit, Submission};
 
 /// The body as sent. Unknown fields are ignored.
@@ -41,7 +42,7 @@ struct Submitted {
 
 pub(super) async fn handle<P: Ports>(
     app: &App<P>,
-    tenant: &TenantId,
+    caller: &Caller,
     body: &[u8],
     now: u64,
 ) -> Handled {
@@ -50,8 +51,8 @@ pub(super) async fn handle<P: Ports>(
         &app.store,
         &app.mailer,
         &app.dialer,
-        &app.otp,
-        tenant,
+        &app.submit,
+        caller,
         input,
         now,
     )

@@ -14,6 +14,13 @@ pub(super) const KEY: &str = "ekyc_router-test-key";
 pub(super) const NOW: u64 = 1_800_000_000;
 
 pub(super) fn app() -> App<InMemory> {
+    app_with(AppSettings {
+        creates_per_minute: 10_000,
+        ..AppSettings::default()
+    })
+}
+
+fn app_with(settings: AppSettings) -> App<InMemory> {
     let store = MemoryStore::default();
     let tenant = TenantId::parse("acme").unwrap();
     store.insert_api_key(&ApiKey::from_header(KEY).unwrap(), &tenant, true);
@@ -21,7 +28,7 @@ pub(super) fn app() -> App<InMemory> {
         serde_json::from_str(include_str!("../../events/document.json")).unwrap();
     store.insert_document(&tenant, &DocumentId::parse("doc-1").unwrap(), document);
     App::new(
-        &AppSettings::default(),
+        &settings,
         &[5u8; 32],
         store,
         MemoryMailer::default(),
@@ -318,17 +325,17 @@ async fn bad_ids_and_list_parameters_are_4xx_in_our_words() {
 }
 
 #[tokio::test]
-async fn a_store_failure_is_a_json_500_and_a_delivery_failure_a_502() {
+async fn a_store_that_is_down_is_a_json_503_and_a_delivery_failure_a_502() {
     let app = app();
     app.store.inject(Op::List, Fault::Fail);
-    let (status, body) = call(&app, "GET", "/api/requests", None).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Some("Internal error; the request may be retried")
-        )
-    );
+    let response = handle(&app, request("GET", "/api/requests", Some(KEY), None), NOW).await;
+    assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    let (status, body) = parts(response);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .contains("try again shortly"));
     app.mailer.inject(Fault::Fail);
     let (status, body) = call(
         &app,
@@ -359,6 +366,131 @@ fn templates_match_whole_segments() {
     );
     assert_eq!(match_template("/api/requests", "/api/requests-x"), None);
     assert_eq!(match_template("/api/accept", "/api"), None);
+}
+
+#[tokio::test]
+async fn a_page_too_heavy_for_a_lambda_answer_ends_early_and_the_rest_follows() {
+    let app = app();
+    let tenant = TenantId::parse("acme").unwrap();
+    let mut heavy: DocumentIdentification =
+        serde_json::from_str(include_str!("../../events/document.json")).unwrap();
+    heavy.id_information.address1 = Some("x".repeat(20_000));
+    app.store
+        .insert_document(&tenant, &DocumentId::parse("heavy").unwrap(), heavy);
+    let n = 300; // 300 × ~20 KB = ~6 MB: past what one answer may carry
+    for i in 0..n {
+        let body = json!({"email": format!("u{i}@example.com"), "phoneNumber": format!("+1415555{:04}", 1000 + i), "documentIdentificationId": "heavy"});
+        assert_eq!(
+            call(&app, "POST", "/api/kyc-request", Some(body)).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    let mut path = "/api/requests?limit=1000".to_owned();
+    loop {
+        let response = handle(&app, request("GET", &path, Some(KEY), None), NOW).await;
+        let size = match response.body() {
+            Body::Text(text) => text.len(),
+            _ => 0,
+        };
+        assert!(
+            size <= super::kyc_requests::MAX_PAGE_BYTES + 1024,
+            "{size} bytes"
+        );
+        let (_, body) = parts(response);
+        pages += 1;
+        for r in body["requests"].as_array().unwrap() {
+            assert!(
+                seen.insert(r["id"].as_str().unwrap().to_owned()),
+                "listed twice"
+            );
+        }
+        match body["nextToken"].as_str() {
+            Some(token) => path = format!("/api/requests?limit=1000&nextToken={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), n);
+    assert!(pages >= 2, "the page was cut");
+}
+
+#[tokio::test]
+async fn a_page_that_ends_at_the_last_request_hands_out_no_token() {
+    let app = app();
+    for i in 0..4 {
+        let body = submission(
+            &format!("u{i}@example.com"),
+            &format!("+1415555{:04}", 2000 + i),
+        );
+        call(&app, "POST", "/api/kyc-request", Some(body)).await;
+    }
+    let (_, first) = call(&app, "GET", "/api/requests?limit=2", None).await;
+    let token = first["nextToken"].as_str().expect("more follow");
+    let (_, second) = call(
+        &app,
+        "GET",
+        &format!("/api/requests?limit=2&nextToken={token}"),
+        None,
+    )
+    .await;
+    assert_eq!(second["requests"].as_array().unwrap().len(), 2);
+    assert!(second.get("nextToken").is_none(), "{second}");
+}
+
+#[tokio::test]
+async fn over_the_create_limit_is_429_with_retry_after() {
+    let app = app_with(AppSettings {
+        creates_per_minute: 2,
+        ..AppSettings::default()
+    });
+    for i in 0..2 {
+        let body = submission(
+            &format!("u{i}@example.com"),
+            &format!("+1415555{:04}", 3000 + i),
+        );
+        assert_eq!(
+            call(&app, "POST", "/api/kyc-request", Some(body)).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let third = submission("u3@example.com", "+14155553003");
+    let response = handle(
+        &app,
+        request("POST", "/api/kyc-request", Some(KEY), Some(third)),
+        NOW,
+    )
+    .await;
+    // NOW is a minute's first second: the whole minute to wait.
+    assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+    let (status, body) = parts(response);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .contains("try again in 60 s"));
+}
+
+#[tokio::test]
+async fn a_number_calls_cannot_reach_is_400_naming_the_reason() {
+    let app = app();
+    for (phone, says) in [
+        ("+18005550199", "mobile or fixed-line"),
+        (
+            "+33612345678",
+            "a country we place verification calls to: US",
+        ),
+    ] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/kyc-request",
+            Some(submission("a@example.com", phone)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{phone}");
+        assert!(body["error"].as_str().unwrap().contains(says), "{body}");
+    }
 }
 
 #[path = "onboarding_tests.rs"]

@@ -85,6 +85,8 @@ pub struct ApiKeyRecord {
     pub hash: ApiKeyHash,
     pub tenant: TenantId,
     pub active: bool,
+    /// The tenant's own create limit, where an operator set one (`admin set-limit`).
+    pub creates_per_minute: Option<u32>,
 }
 
 /// Why a request was not submitted: refused by the create transaction (the store reports the
@@ -102,6 +104,12 @@ pub enum SubmitError {
         failed: &'static str,
         released: bool,
     },
+    /// The tenant created as many requests this minute as it may.
+    #[error("over the tenant's create limit; retry in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    /// The phone number is in a country calls are not placed to.
+    #[error("phone number of a country calls are not placed to")]
+    CountryNotAllowed { allowed: Vec<String> },
     #[error(transparent)]
     Store(#[from] ServiceError),
 }

@@ -524,6 +524,7 @@ mod tests {
                 created_at: NOW,
                 otp_expires_at: EXPIRES,
                 max_attempts: 3,
+                creates_per_minute: None,
             };
             store.create_request(&request).await.unwrap();
             (tenant, id, otp.expose().to_owned())

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use crate::domain::{
-    DocumentId, Email, NewKycRequest, Otp, OtpHasher, OtpPolicy, PhoneNumber, RequestId, TenantId,
+    DocumentId, Email, NewKycRequest, Otp, OtpHasher, OtpPolicy, PhoneNumber, RequestId,
 };
 use crate::ports::{Dialer, Mailer, RequestStore, SubmitError};
+use crate::use_cases::authenticate::Caller;
 
 /// A submission that passed validation at the edge.
 #[derive(Debug, Clone)]
@@ -17,11 +18,16 @@ pub struct Submission {
     pub document_id: DocumentId,
 }
 
-/// OTP hashing and policy, fixed at init.
+/// What submitting needs besides its ports, fixed at init: OTP hashing and policy, the
+/// countries calls are placed to, and the default create limit of a tenant.
 #[derive(Debug, Clone)]
-pub struct OtpSettings {
+pub struct SubmitSettings {
     pub hasher: OtpHasher,
     pub policy: OtpPolicy,
+    /// ISO 3166-1 alpha-2 codes (`US`); a number elsewhere is refused.
+    pub allowed_countries: Vec<String>,
+    /// Creates per minute a tenant may make unless its own limit says otherwise.
+    pub creates_per_minute: u32,
 }
 
 /// How often, and how far apart, a failed withdrawal is tried again. The SDK already retries
@@ -34,24 +40,35 @@ pub async fn submit<S: RequestStore, M: Mailer, D: Dialer>(
     store: &S,
     mailer: &M,
     dialer: &D,
-    otp_settings: &OtpSettings,
-    tenant: &TenantId,
+    settings: &SubmitSettings,
+    caller: &Caller,
     input: Submission,
     now: u64,
 ) -> Result<RequestId, SubmitError> {
+    let country = input.phone.country();
+    if !settings.allowed_countries.iter().any(|c| c == country) {
+        let allowed = settings.allowed_countries.clone();
+        return Err(SubmitError::CountryNotAllowed { allowed });
+    }
+    let tenant = &caller.tenant;
     let id = RequestId::generate();
     let otp = Otp::generate();
-    let policy = otp_settings.policy;
+    let policy = settings.policy;
     let request = NewKycRequest {
         id,
         tenant: tenant.clone(),
         email: input.email,
         phone: input.phone,
         document_id: input.document_id,
-        otp_hash: otp_settings.hasher.hash(&id, &otp),
+        otp_hash: settings.hasher.hash(&id, &otp),
         created_at: now,
         otp_expires_at: policy.expires_at(now),
         max_attempts: policy.max_attempts,
+        creates_per_minute: Some(
+            caller
+                .creates_per_minute
+                .unwrap_or(settings.creates_per_minute),
+        ),
     };
     store.create_request(&request).await?;
 
@@ -103,7 +120,7 @@ async fn release_with_retry<S: RequestStore>(store: &S, request: &NewKycRequest)
 mod tests {
     use super::*;
     use crate::adapters::memory::{Fault, MemoryDialer, MemoryMailer, MemoryStore, Op};
-    use crate::domain::{DocumentIdentification, RequestStatus};
+    use crate::domain::{DocumentIdentification, RequestStatus, TenantId};
     use crate::ports::{Listing, RequestLifecycle};
 
     struct World {
@@ -111,6 +128,7 @@ mod tests {
         mailer: MemoryMailer,
         dialer: MemoryDialer,
         tenant: TenantId,
+        caller: Caller,
         document: DocumentId,
     }
 
@@ -125,15 +143,21 @@ mod tests {
             store,
             mailer: MemoryMailer::default(),
             dialer: MemoryDialer::default(),
+            caller: Caller {
+                tenant: tenant.clone(),
+                creates_per_minute: None,
+            },
             tenant,
             document,
         }
     }
 
-    fn settings() -> OtpSettings {
-        OtpSettings {
+    fn settings() -> SubmitSettings {
+        SubmitSettings {
             hasher: OtpHasher::new(&[9u8; 32]).unwrap(),
             policy: OtpPolicy::default(),
+            allowed_countries: vec!["US".into(), "GB".into()],
+            creates_per_minute: 5,
         }
     }
 
@@ -151,7 +175,7 @@ mod tests {
             &w.mailer,
             &w.dialer,
             &settings(),
-            &w.tenant,
+            &w.caller,
             submission(w, email, phone),
             1_000,
         )
@@ -200,7 +224,7 @@ mod tests {
             &w.mailer,
             &w.dialer,
             &settings(),
-            &w.tenant,
+            &w.caller,
             other,
             1_000,
         )
@@ -281,6 +305,58 @@ mod tests {
         );
         assert_eq!(w.store.calls(Op::Release), RELEASE_ATTEMPTS as usize);
         assert_eq!(stored(&w).await, 1, "the stranded request is still stored");
+    }
+
+    #[tokio::test]
+    async fn a_tenant_over_its_create_limit_waits_for_the_next_minute() {
+        let w = world();
+        for i in 0..5 {
+            run(&w, &format!("u{i}@example.com"), &format!("+1415555020{i}"))
+                .await
+                .unwrap();
+        }
+        // 1_000 s is 40 s into its minute: 20 s to wait.
+        assert_eq!(
+            run(&w, "late@example.com", "+14155550299").await,
+            Err(SubmitError::RateLimited { retry_after: 20 })
+        );
+        assert_eq!(w.mailer.sent().len(), 5, "the refused create sent nothing");
+        // The next minute it may create again.
+        let next_minute = submit(
+            &w.store,
+            &w.mailer,
+            &w.dialer,
+            &settings(),
+            &w.caller,
+            submission(&w, "late@example.com", "+14155550299"),
+            1_020,
+        )
+        .await;
+        assert!(next_minute.is_ok(), "{next_minute:?}");
+    }
+
+    #[tokio::test]
+    async fn a_tenant_of_its_own_limit_is_held_to_it() {
+        let mut w = world();
+        w.caller.creates_per_minute = Some(1);
+        run(&w, "a@example.com", "+14155550101").await.unwrap();
+        assert!(matches!(
+            run(&w, "b@example.com", "+14155550102").await,
+            Err(SubmitError::RateLimited { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_number_of_a_country_calls_are_not_placed_to_is_refused() {
+        let w = world();
+        assert_eq!(
+            run(&w, "a@example.com", "+33612345678").await,
+            Err(SubmitError::CountryNotAllowed {
+                allowed: vec!["US".into(), "GB".into()]
+            })
+        );
+        assert_eq!(stored(&w).await, 0);
+        run(&w, "a@example.com", "+442079460958").await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]

@@ -410,6 +410,41 @@ async fn when_ses_fails_the_answer_is_502_and_the_reservations_are_released() {
     assert_eq!(retry.status(), 201, "{}", text(&retry));
 }
 
+/// A service that accepts the connection and never answers: the client time-outs end the
+/// wait, the request is withdrawn, and the 502 comes inside the API function's 29 s (with the
+/// tests' looser time-outs, `TEST_SDK`; the functions' own are tighter).
+async fn hanging_delivery_is_502_within_the_budget(hang_ses: bool) {
+    let t = Tenant::new().await;
+    let hanging = hanging_stand_in().await;
+    let connect = connect_stand_in(200).await;
+    let (hanging_uri, connect_uri) = (hanging.uri(), connect.uri());
+    let (connect_at, ses_at) = match hang_ses {
+        true => (connect_uri.as_str(), Some(hanging_uri.as_str())),
+        false => (hanging_uri.as_str(), None),
+    };
+    let app = Tenant::app_with(connect_at, ses_at, Duration::from_secs(60)).await;
+    let (email, phone) = unique_contact();
+    let started = std::time::Instant::now();
+    let response = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
+    let took = started.elapsed();
+    assert_eq!(response.status(), 502, "{}", text(&response));
+    // The API function's time-out; the handler must answer (and release) inside it.
+    assert!(took < Duration::from_secs(29), "answered after {took:?}");
+    assert!(!hanging.received_requests().await.unwrap().is_empty());
+    assert_released(&t, &email, &phone).await;
+    assert_eq!(stored_requests(&t.tenant).await, 0, "nothing is kept");
+}
+
+#[tokio::test]
+async fn an_ses_that_hangs_is_502_within_the_budget_and_nothing_is_kept() {
+    hanging_delivery_is_502_within_the_budget(true).await;
+}
+
+#[tokio::test]
+async fn a_connect_that_hangs_is_502_within_the_budget_and_nothing_is_kept() {
+    hanging_delivery_is_502_within_the_budget(false).await;
+}
+
 /// 20 creates at once sharing one field: exactly one wins, the rest are 409 naming that field,
 /// and no loser left a reservation of its own unique field behind.
 async fn race(shared_email: bool) {
@@ -518,8 +553,10 @@ async fn release_refuses_to_free_a_reservation_held_by_another_request() {
         created_at: 0,
         otp_expires_at: 0,
         max_attempts: 3,
+        creates_per_minute: None,
     };
-    assert!(store().await.release_request(&impostor).await.is_err());
+    // Its own request does not exist: nothing to release, and the reservations stay put.
+    store().await.release_request(&impostor).await.unwrap();
     let again = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(again.status(), 409);
 }

@@ -89,6 +89,7 @@ async fn insert(t: &Tenant, n: u32) -> Vec<(String, String, String)> {
                     created_at: ekyc::unix_now(),
                     otp_expires_at: ekyc::unix_now() + 600,
                     max_attempts: 3,
+                    creates_per_minute: None,
                 }
             })
             .collect();

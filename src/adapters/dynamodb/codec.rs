@@ -59,7 +59,7 @@ pub fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
+pub fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Option<T> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
@@ -277,8 +277,18 @@ pub fn document(item: &Item) -> Result<DocumentIdentification, ServiceError> {
 const KEY_ACTIVE: &str = "active";
 pub const KEY_REVOKED: &str = "revoked";
 
-pub fn api_key_item(hash: &ApiKeyHash, tenant: &TenantId, key_id: &str, created_at: u64) -> Item {
-    item(
+/// The attribute of the tenant's own create limit, on the tenant item and (copied, so that
+/// the one key lookup brings it) on each of its API keys.
+pub const CREATES_PER_MINUTE: &str = "createsPerMinute";
+
+pub fn api_key_item(
+    hash: &ApiKeyHash,
+    tenant: &TenantId,
+    key_id: &str,
+    created_at: u64,
+    creates_per_minute: Option<u32>,
+) -> Item {
+    let mut key = item(
         keys::api_key(hash),
         vec![
             ("type", s("apiKey")),
@@ -290,7 +300,11 @@ pub fn api_key_item(hash: &ApiKeyHash, tenant: &TenantId, key_id: &str, created_
             ("status", s(KEY_ACTIVE)),
             ("createdAt", n(created_at)),
         ],
-    )
+    );
+    if let Some(limit) = creates_per_minute {
+        key.insert(CREATES_PER_MINUTE.into(), n(limit));
+    }
+    key
 }
 
 pub fn api_key_hash(item: &Item) -> Result<ApiKeyHash, ServiceError> {
@@ -302,6 +316,7 @@ pub fn api_key(item: &Item) -> Result<ApiKeyRecord, ServiceError> {
         hash: api_key_hash(item)?,
         tenant: TenantId::parse(text(item, "tenantId")?).map_err(|_| corrupt("tenantId"))?,
         active: text(item, "status")? == KEY_ACTIVE,
+        creates_per_minute: get_n(item, CREATES_PER_MINUTE),
     })
 }
 
@@ -330,7 +345,8 @@ mod tests {
     fn an_api_key_item_decodes_to_an_active_record() {
         let tenant = TenantId::parse("acme").unwrap();
         let hash = ApiKeyHash::from_stored("ab".repeat(32));
-        let mut item = api_key_item(&hash, &tenant, "k1", 1);
+        let mut item = api_key_item(&hash, &tenant, "k1", 1, Some(7));
+        assert_eq!(api_key(&item).unwrap().creates_per_minute, Some(7));
         let record = api_key(&item).unwrap();
         assert_eq!(
             (record.hash, record.tenant, record.active),

@@ -10,6 +10,8 @@
 //! | phone reservation    | `TENANT#<t>#PHONE#<sha256(e164)>`   | `RESERVATION`      |                      |                        |
 //! | status counters      | `TENANT#<t>#STATS`                  | `NOW#<shard>`      |                      |                        |
 //! | a day's counters     | `TENANT#<t>#STATS`                  | `DAY#<date>#<shard>` |                    |                        |
+//! | tenant settings      | `TENANT#<t>`                        | `TENANT`           |                      |                        |
+//! | creates in a minute  | `TENANT#<t>#CREATES#<unix minute>`  | `COUNTER`          |                      |                        |
 //!
 //! A request is also on the second index, `gsi2`, in the partition of its status:
 //! `gsi2pk` = `TENANT#<t>#STATUS#<status>`, `gsi2sk` = `<requestId>`, except that a pending
@@ -23,7 +25,8 @@
 //! `DAY_COUNTER_DAYS`. Dates are UTC, `YYYY-MM-DD`, so `DAY#` keys sort by day and before `NOW#`.
 //!
 //! The OTP item carries `ttl` (Unix seconds), the table's TTL attribute, so abandoned codes are
-//! removed by DynamoDB; code that reads one still checks `expiresAt` itself.
+//! removed by DynamoDB; code that reads one still checks `expiresAt` itself. A minute's create
+//! counter carries one too: it is of no use two minutes later.
 //!
 //! Ids are key-safe by construction (see `domain::ids`): no `#` in a key comes from input.
 
@@ -46,6 +49,8 @@ pub const TTL_ATTRIBUTE: &str = "ttl";
 /// The sort keys of the two items in a request's partition.
 pub const REQUEST_SK: &str = "REQ";
 pub const OTP_SK: &str = "OTP";
+pub const TENANT_SK: &str = "TENANT";
+pub const COUNTER_SK: &str = "COUNTER";
 
 /// An item's primary key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +82,16 @@ pub fn document(tenant: &TenantId, id: &DocumentId) -> Key {
 /// The partition holding a request and its OTP.
 pub fn request_partition(tenant: &TenantId, id: &RequestId) -> String {
     format!("TENANT#{tenant}#REQ#{id}")
+}
+
+/// A tenant's own settings (its create limit).
+pub fn tenant(tenant: &TenantId) -> Key {
+    key(format!("TENANT#{tenant}"), TENANT_SK)
+}
+
+/// How many requests a tenant created in a minute (Unix seconds / 60).
+pub fn create_counter(tenant: &TenantId, minute: u64) -> Key {
+    key(format!("TENANT#{tenant}#CREATES#{minute}"), COUNTER_SK)
 }
 
 pub fn request(tenant: &TenantId, id: &RequestId) -> Key {

@@ -14,7 +14,8 @@ use crate::adapters::OrServiceError;
 use crate::domain::stats::CounterChange;
 use crate::domain::{DocumentId, DocumentIdentification, RequestId, TenantId};
 use crate::ports::{
-    ClearOutcome, Listing, Page, PageCursor, RequestLifecycle, ServiceError, StoredRequest,
+    ClearOutcome, Listing, Page, PageCursor, RequestLifecycle, ServiceError, ServiceErrorKind,
+    StoredRequest,
 };
 
 /// Requests removed per transaction in `clear_requests`: 4 items each and one counter update,
@@ -26,6 +27,10 @@ const DELETE_TRIES: u32 = 4;
 const CLEAR_PAGE: i32 = 100;
 /// Keys per `BatchGetItem`, the service's limit.
 const BATCH_GET: usize = 100;
+/// How often unprocessed keys of a `BatchGetItem` (the service's throttling of a batch) are
+/// asked for again, after pauses growing from [`UNPROCESSED_PAUSE`].
+const UNPROCESSED_RETRIES: u32 = 4;
+const UNPROCESSED_PAUSE: Duration = Duration::from_millis(50);
 
 impl DynamoStore {
     /// Reads a tenant's document record.
@@ -59,12 +64,13 @@ impl DynamoStore {
     }
 
     /// Removes one index page's requests, a transaction per batch (taking them off the status
-    /// counters in it); how many went.
+    /// counters in it): how many went, and how many are still there (concurrent writes kept
+    /// holding them).
     async fn remove_requests(
         &self,
         tenant: &TenantId,
         requests: &[codec::Item],
-    ) -> Result<u64, ServiceError> {
+    ) -> Result<(u64, u64), ServiceError> {
         let batches = requests.chunks(CLEAR_BATCH).map(|batch| async move {
             let mut items = Vec::with_capacity(batch.len() * 4);
             let mut statuses = Vec::with_capacity(batch.len());
@@ -75,29 +81,37 @@ impl DynamoStore {
             let change = CounterChange::deleted(statuses);
             match self
                 .transact_counted(items, tenant, &change, None, None)
-                .await?
+                .await
             {
-                Counted::Done => return Ok::<u64, ServiceError>(batch.len() as u64),
-                Counted::Refused(_) => {}
+                Ok(Counted::Done) => return Ok::<_, ServiceError>((batch.len() as u64, 0)),
+                Ok(Counted::Refused(_)) => {}
+                Err(err) if err.kind == ServiceErrorKind::Conflict => {}
+                Err(err) => return Err(err),
             }
             // Something in the batch changed meanwhile (a concurrent delete, or a call that
-            // moved a request on): one by one, reading each again, skipping what is gone.
-            let mut removed = 0;
+            // moved a request on): one by one, reading each again, skipping what is gone and
+            // counting what could not go.
+            let (mut removed, mut left) = (0, 0);
             for request in batch {
-                if self
+                match self
                     .delete_as_read(tenant, &codec::request_id(request)?)
-                    .await?
+                    .await
                 {
-                    removed += 1;
+                    Ok(true) => removed += 1,
+                    Ok(false) => {}
+                    Err(err) if err.kind == ServiceErrorKind::Conflict => left += 1,
+                    Err(err) => return Err(err),
                 }
             }
-            Ok(removed)
+            Ok((removed, left))
         });
-        let mut deleted = 0;
-        for removed in futures::future::join_all(batches).await {
-            deleted += removed?;
+        let (mut deleted, mut left) = (0, 0);
+        for outcome in futures::future::join_all(batches).await {
+            let (removed, kept) = outcome?;
+            deleted += removed;
+            left += kept;
         }
-        Ok(deleted)
+        Ok((deleted, left))
     }
 
     /// Deletes one request as read now, conditional on its status not having changed since (so
@@ -125,7 +139,7 @@ impl DynamoStore {
         }
         Err(ServiceError::new(
             SERVICE,
-            crate::ports::ServiceErrorKind::Conflict,
+            ServiceErrorKind::Conflict,
             "the request kept changing while it was being deleted",
         ))
     }
@@ -172,7 +186,19 @@ impl RequestLifecycle for DynamoStore {
                     .build()
                     .or_service(SERVICE)?,
             );
+            let mut attempt = 0;
             while let Some(request) = pending.take() {
+                if attempt > UNPROCESSED_RETRIES {
+                    return Err(ServiceError::new(
+                        SERVICE,
+                        ServiceErrorKind::Throttled,
+                        "documents stayed unprocessed after retries",
+                    ));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(UNPROCESSED_PAUSE * (1 << (attempt - 1))).await;
+                }
+                attempt += 1;
                 let out = self
                     .client
                     .batch_get_item()
@@ -215,7 +241,7 @@ impl RequestLifecycle for DynamoStore {
         budget: Duration,
     ) -> Result<ClearOutcome, ServiceError> {
         let deadline = tokio::time::Instant::now() + budget;
-        let mut deleted = 0u64;
+        let (mut deleted, mut left) = (0u64, 0u64);
         let mut start = None;
         loop {
             let out = self
@@ -225,12 +251,14 @@ impl RequestLifecycle for DynamoStore {
                 .send()
                 .await
                 .or_service(SERVICE)?;
-            deleted += self.remove_requests(tenant, out.items()).await?;
+            let (removed, kept) = self.remove_requests(tenant, out.items()).await?;
+            (deleted, left) = (deleted + removed, left + kept);
             start = out.last_evaluated_key;
             if start.is_none() {
+                // Requests that concurrent writes kept are still there: never "all cleared".
                 return Ok(ClearOutcome {
                     deleted,
-                    remaining: 0,
+                    remaining: left,
                 });
             }
             if tokio::time::Instant::now() >= deadline {

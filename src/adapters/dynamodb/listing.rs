@@ -4,6 +4,10 @@
 //! it reads): its sort key starts with that time, so the two are key ranges of the pending
 //! partition. `expired` therefore reads two ranges (the stored expired requests, and the lapsed
 //! pending ones) and merges them by id, with a cursor for each.
+//!
+//! Every query asks for one more request than the page holds, so a page that ends exactly at
+//! the last request hands out no cursor (DynamoDB's own `LastEvaluatedKey` would, whenever the
+//! limit is reached, leaving the caller an empty last page).
 
 use std::collections::BTreeMap;
 
@@ -121,19 +125,28 @@ impl DynamoStore {
         let out = self
             .requests_query(tenant, accepted)
             .scan_index_forward(!listing.newest_first)
-            .limit(limit)
+            .limit(limit + 1)
             .set_exclusive_start_key(start)
             .send()
             .await
             .or_service(SERVICE)?;
-        let requests = out
-            .items()
+        let items = out.items();
+        let page = &items[..items.len().min(limit as usize)];
+        let requests = page
             .iter()
             .map(codec::stored_request)
             .collect::<Result<_, _>>()?;
-        let next = out
-            .last_evaluated_key
-            .map(|key| PageCursor(key_of(&key, [keys::GSI1PK, keys::GSI1SK])));
+        const GSI1_KEYS: [&str; 2] = [keys::GSI1PK, keys::GSI1SK];
+        let next = match (items.len() > page.len(), page.last()) {
+            // More follow: the page ends at its last request.
+            (true, Some(last)) => Some(PageCursor(key_of(last, GSI1_KEYS))),
+            // Fewer came back than asked for: the end, unless the query's 1 MB page ended
+            // first (then DynamoDB says where it stopped).
+            _ => out
+                .last_evaluated_key
+                .as_ref()
+                .map(|key| PageCursor(key_of(key, GSI1_KEYS))),
+        };
         Ok(Page { requests, next })
     }
 
@@ -155,11 +168,11 @@ impl DynamoStore {
             fetched.push(match position {
                 Position::Done => (vec![], false),
                 Position::Start => {
-                    self.query_range(tenant, *range, None, limit, newest_first)
+                    self.query_range(tenant, *range, None, limit + 1, newest_first)
                         .await?
                 }
                 Position::After(key) => {
-                    self.query_range(tenant, *range, Some(key), limit, newest_first)
+                    self.query_range(tenant, *range, Some(key), limit + 1, newest_first)
                         .await?
                 }
             });

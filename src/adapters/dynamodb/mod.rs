@@ -25,6 +25,9 @@ mod operator;
 mod submit;
 mod verification;
 
+use std::collections::HashMap;
+use std::time::Duration;
+
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -33,7 +36,7 @@ use aws_sdk_dynamodb::Client;
 
 use super::OrServiceError;
 use crate::domain::{RequestId, RequestStatus, TenantId};
-use crate::ports::ServiceError;
+use crate::ports::{ServiceError, ServiceErrorKind};
 use codec::{s, Item};
 use keys::Key;
 
@@ -48,12 +51,14 @@ pub struct DynamoStore {
     table: String,
 }
 
-/// A conditional change to one item, built clause by clause: `SET` assignments, conditions
-/// (all must hold) and the values they name.
+/// A conditional change to one item, built clause by clause: `SET` assignments, `ADD`
+/// increments, conditions (all must hold), and the names and values they use.
 struct Change {
     key: Key,
     set: Vec<String>,
+    add: Vec<String>,
     conditions: Vec<String>,
+    names: HashMap<String, String>,
     values: Item,
 }
 
@@ -62,7 +67,9 @@ impl Change {
         Self {
             key,
             set: vec![],
+            add: vec![],
             conditions: vec![],
+            names: HashMap::new(),
             values: Item::new(),
         }
     }
@@ -72,8 +79,20 @@ impl Change {
         self
     }
 
+    fn add(mut self, increment: impl Into<String>) -> Self {
+        self.add.push(increment.into());
+        self
+    }
+
     fn when(mut self, condition: impl Into<String>) -> Self {
         self.conditions.push(condition.into());
+        self
+    }
+
+    /// `#placeholder` for an attribute whose name is a reserved word.
+    fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names
+            .insert(placeholder.to_owned(), attribute.to_owned());
         self
     }
 
@@ -81,56 +100,103 @@ impl Change {
         self.values.insert(name.to_owned(), value);
         self
     }
+
+    /// The update expression: `SET …` then `ADD …`.
+    fn expression(&self) -> String {
+        let mut clauses = vec![];
+        if !self.set.is_empty() {
+            clauses.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.add.is_empty() {
+            clauses.push(format!("ADD {}", self.add.join(", ")));
+        }
+        clauses.join(" ")
+    }
 }
 
 /// Puts a [`Change`] on an `UpdateItem` request or a transaction's `Update`: their builders
-/// have the same setters but share no trait. `#status` names the `status` attribute (a
-/// reserved word).
+/// have the same setters but share no trait. `#status` always names the `status` attribute (a
+/// reserved word) when the expressions use it.
 macro_rules! with_change {
     ($builder:expr, $table:expr, $change:expr) => {{
-        let Change {
-            key,
-            set,
-            conditions,
-            values,
-        } = $change;
-        let update = format!("SET {}", set.join(", "));
-        let condition = conditions.join(" AND ");
-        let status = (update.contains("#status") || condition.contains("#status"))
-            .then(|| std::collections::HashMap::from([("#status".into(), "status".into())]));
+        let mut change = $change;
+        let update = change.expression();
+        let condition = change.conditions.join(" AND ");
+        if update.contains("#status") || condition.contains("#status") {
+            change.names.insert("#status".into(), "status".into());
+        }
+        let names = (!change.names.is_empty()).then_some(change.names);
         $builder
             .table_name($table)
-            .set_key(Some(key.item()))
+            .set_key(Some(change.key.item()))
             .update_expression(update)
             .condition_expression(condition)
-            .set_expression_attribute_names(status)
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(Some(change.values))
     }};
 }
 
-/// Whether a write failed only because its condition no longer held (or a concurrent
-/// transaction touched the same items): the caller re-reads and decides again.
-fn lost_race<E: ProvideErrorMetadata>(err: &SdkError<E>) -> bool {
-    matches!(
-        err.as_service_error().and_then(|e| e.code()),
-        Some(
-            "ConditionalCheckFailedException"
-                | "TransactionCanceledException"
-                | "TransactionConflictException"
-        )
+/// How often a write that met a concurrent transaction on the same items is tried again
+/// before the caller hears `Conflict`; the pauses grow from [`CONFLICT_PAUSE`], with jitter.
+const CONFLICT_RETRIES: u32 = 3;
+const CONFLICT_PAUSE: Duration = Duration::from_millis(20);
+
+/// Why a conditional write did not apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lost {
+    /// A condition no longer held: the item is gone or moved on. Final.
+    Condition,
+    /// A concurrent transaction held the items: worth trying again shortly.
+    Conflict,
+}
+
+/// What a failed single-item write means, when it means a lost race.
+fn lost_update<E: ProvideErrorMetadata>(err: &SdkError<E>) -> Option<Lost> {
+    match err.as_service_error().and_then(|e| e.code())? {
+        "ConditionalCheckFailedException" => Some(Lost::Condition),
+        "TransactionConflictException" => Some(Lost::Conflict),
+        _ => None,
+    }
+}
+
+/// A pause before retrying after a conflict: `CONFLICT_PAUSE × 2^attempt`, plus up to as
+/// much again at random, so racing writers spread out.
+async fn conflict_pause(attempt: u32) {
+    let base = CONFLICT_PAUSE * (1 << attempt);
+    let jitter = base.mul_f64(rand::random::<f64>());
+    tokio::time::sleep(base + jitter).await;
+}
+
+fn kept_conflicting() -> ServiceError {
+    ServiceError::new(
+        SERVICE,
+        ServiceErrorKind::Conflict,
+        "concurrent transactions kept holding the items",
     )
 }
 
-/// A write that may lose a race: `Ok(false)` when it did, changing nothing.
-fn unless_lost<T, E>(result: Result<T, SdkError<E>>) -> Result<bool, ServiceError>
+/// Runs a conditional single-item write, again after a conflict: `Ok(true)` applied,
+/// `Ok(false)` a condition no longer held (changing nothing), `Err` with kind `Conflict` when
+/// concurrent transactions kept holding the item. (Transactions go through
+/// `counters::transact_counted`, which retries conflicts the same way.)
+async fn conditionally<E, Fut>(mut write: impl FnMut() -> Fut) -> Result<bool, ServiceError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), SdkError<E>>>,
 {
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if lost_race(&err) => Ok(false),
-        Err(err) => Err(err).or_service(SERVICE),
+    for attempt in 0..=CONFLICT_RETRIES {
+        let err = match write().await {
+            Ok(()) => return Ok(true),
+            Err(err) => err,
+        };
+        match lost_update(&err) {
+            Some(Lost::Condition) => return Ok(false),
+            Some(Lost::Conflict) if attempt < CONFLICT_RETRIES => conflict_pause(attempt).await,
+            Some(Lost::Conflict) => return Err(kept_conflicting()),
+            None => return Err(err).or_service(SERVICE),
+        }
     }
+    Err(kept_conflicting())
 }
 
 impl DynamoStore {
@@ -184,7 +250,7 @@ impl DynamoStore {
     /// Applies a conditional change on its own; `false` when its condition no longer held.
     async fn conditional_update(&self, change: Change) -> Result<bool, ServiceError> {
         let request = with_change!(self.client.update_item(), &self.table, change);
-        unless_lost(request.send().await)
+        conditionally(|| async { request.clone().send().await.map(drop) }).await
     }
 
     /// A conditional change as part of a transaction.

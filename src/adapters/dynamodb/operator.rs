@@ -109,8 +109,58 @@ impl DynamoStore {
         key_id: &str,
         created_at: u64,
     ) -> Result<(), ServiceError> {
-        self.put_new(codec::api_key_item(hash, tenant, key_id, created_at))
+        let limit = self.tenant_limit(tenant).await?;
+        self.put_new(codec::api_key_item(hash, tenant, key_id, created_at, limit))
             .await
+    }
+
+    /// The tenant's own create limit, if an operator set one.
+    pub async fn tenant_limit(&self, tenant: &TenantId) -> Result<Option<u32>, ServiceError> {
+        let limit = |item: &Item| Ok(codec::get_n(item, codec::CREATES_PER_MINUTE));
+        Ok(self.get(keys::tenant(tenant), true, limit).await?.flatten())
+    }
+
+    /// Sets a tenant's own create limit (`None`: back to the default): on the tenant item, and
+    /// on each of its keys, which the API reads it from. Warm functions see it once their key
+    /// cache entry expires. Returns how many keys were updated.
+    pub async fn set_tenant_limit(
+        &self,
+        tenant: &TenantId,
+        creates_per_minute: Option<u32>,
+    ) -> Result<usize, ServiceError> {
+        let set_or_remove = |key: keys::Key| {
+            let mut update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key.item()));
+            update = match creates_per_minute {
+                Some(limit) => update
+                    .update_expression("SET #limit = :limit")
+                    .expression_attribute_values(":limit", n(limit)),
+                None => update.update_expression("REMOVE #limit"),
+            };
+            update.expression_attribute_names("#limit", codec::CREATES_PER_MINUTE)
+        };
+        set_or_remove(keys::tenant(tenant))
+            .send()
+            .await
+            .or_service(SERVICE)?;
+        let keys_of = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s(keys::api_keys_of(tenant)))
+            .send()
+            .await
+            .or_service(SERVICE)?;
+        for item in keys_of.items() {
+            let key = keys::api_key(&codec::api_key_hash(item)?);
+            set_or_remove(key).send().await.or_service(SERVICE)?;
+        }
+        Ok(keys_of.items().len())
     }
 
     /// Revokes a tenant's key by its key id. Returns whether such a key existed.

@@ -1,25 +1,24 @@
 //! Submitting a request: the create transaction (document exists, email and phone free, request
 //! and OTP written) and its release when the email or the call could not go out.
 
-use std::time::Duration;
-
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 
+use super::codec::n;
 use super::counters::{shard_of, Counted};
-use super::{codec, keys, DynamoStore, SERVICE};
+use super::{
+    codec, conflict_pause, keys, Change, DynamoStore, CONFLICT_RETRIES, SERVICE, TTL_ATTRIBUTE,
+};
 use crate::adapters::{is_conflict, is_throttling, sdk_error, OrServiceError};
 use crate::domain::stats::CounterChange;
 use crate::domain::NewKycRequest;
-use crate::ports::{RequestStore, ServiceError, ServiceErrorKind, SubmitError};
-
-/// How often a transaction that lost a `TransactionConflict` is tried again before giving up.
-const CONFLICT_RETRIES: u32 = 4;
+use crate::ports::{RequestLifecycle, RequestStore, ServiceError, ServiceErrorKind, SubmitError};
 
 /// Positions of the items in the create transaction, which `CancellationReasons` follows.
 const CREATE_DOCUMENT: usize = 0;
 const CREATE_EMAIL: usize = 3;
 const CREATE_PHONE: usize = 4;
+const CREATE_RATE: usize = 5;
 
 impl DynamoStore {
     fn create_items(&self, r: &NewKycRequest) -> Result<Vec<TransactWriteItem>, ServiceError> {
@@ -31,8 +30,9 @@ impl DynamoStore {
             .or_service(SERVICE)?;
         let [request, otp, email, phone] = codec::new_request_items(r);
         let absent = "attribute_not_exists(pk)";
-        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE. The counters go last,
-        // on the request's own shard, so a retry (same token) is the same transaction.
+        // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE, CREATE_RATE. The
+        // statistics counters go last, on the request's own shard, so a retry (same token) is
+        // the same transaction.
         let mut items = vec![
             TransactWriteItem::builder()
                 .condition_check(document_exists)
@@ -42,6 +42,19 @@ impl DynamoStore {
             self.put(email, absent)?,
             self.put(phone, absent)?,
         ];
+        if let Some(limit) = r.creates_per_minute {
+            // The tenant's count for this minute, in the same transaction: no extra round trip,
+            // and a refused create does not count.
+            let counter = Change::new(keys::create_counter(&r.tenant, r.minute()))
+                .add("creates :one")
+                .set("#ttl = :ttl")
+                .when("attribute_not_exists(creates) OR creates < :limit")
+                .name("#ttl", TTL_ATTRIBUTE)
+                .value(":one", n(1))
+                .value(":limit", n(limit))
+                .value(":ttl", n((r.minute() + 2) * 60));
+            items.push(self.update(counter)?);
+        }
         let created = CounterChange::created(r.created_at);
         items.extend(self.counter_items(&r.tenant, &created, shard_of(&r.id))?);
         Ok(items)
@@ -54,11 +67,15 @@ enum Cancelled {
     Conflict,
 }
 
-fn classify_cancellation(codes: &[Option<&str>]) -> Cancelled {
+/// `retry_after`: seconds until the tenant may create again, should the rate be what failed.
+fn classify_cancellation(retry_after: u64, codes: &[Option<&str>]) -> Cancelled {
     let code = |i: usize| codes.get(i).copied().flatten().unwrap_or("None");
     let failed = |i: usize| code(i) == "ConditionalCheckFailed";
     if failed(CREATE_DOCUMENT) {
         return Cancelled::Refused(SubmitError::DocumentNotFound);
+    }
+    if failed(CREATE_RATE) {
+        return Cancelled::Refused(SubmitError::RateLimited { retry_after });
     }
     if failed(CREATE_EMAIL) || failed(CREATE_PHONE) {
         return Cancelled::Refused(SubmitError::Taken {
@@ -95,7 +112,7 @@ impl RequestStore for DynamoStore {
                 Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
                     let codes: Vec<Option<&str>> =
                         e.cancellation_reasons().iter().map(|r| r.code()).collect();
-                    classify_cancellation(&codes)
+                    classify_cancellation(request.retry_after(), &codes)
                 }
                 Some(TransactWriteItemsError::TransactionInProgressException(_)) => {
                     Cancelled::Conflict
@@ -105,10 +122,8 @@ impl RequestStore for DynamoStore {
             match cancelled {
                 Cancelled::Refused(refusal) => return Err(refusal),
                 Cancelled::Conflict if attempt < CONFLICT_RETRIES => {
+                    conflict_pause(attempt).await;
                     attempt += 1;
-                    let jitter = rand::random::<u64>() % 50;
-                    tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt) + jitter))
-                        .await;
                 }
                 Cancelled::Conflict => {
                     return Err(ServiceError::new(
@@ -133,11 +148,16 @@ impl RequestStore for DynamoStore {
             .await?
         {
             Counted::Done => Ok(()),
-            Counted::Refused(reasons) => Err(ServiceError::new(
-                SERVICE,
-                ServiceErrorKind::Conflict,
-                format!("the request to release is no longer pending: {reasons:?}"),
-            )),
+            // Gone already (an earlier attempt whose answer was lost, or a delete): released
+            // all the same. Still there: it moved on from pending, and is not ours to remove.
+            Counted::Refused(reasons) => match self.get_request(&r.tenant, &r.id).await? {
+                None => Ok(()),
+                Some(_) => Err(ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::Conflict,
+                    format!("the request to release is no longer pending: {reasons:?}"),
+                )),
+            },
         }
     }
 }
@@ -147,7 +167,7 @@ mod tests {
     use super::*;
 
     fn refused(codes: &[Option<&str>]) -> SubmitError {
-        match classify_cancellation(codes) {
+        match classify_cancellation(30, codes) {
             Cancelled::Refused(e) => e,
             Cancelled::Conflict => panic!("expected a refusal for {codes:?}"),
         }
@@ -165,6 +185,18 @@ mod tests {
         );
         assert_eq!(
             refused(&[CCF, OK, OK, CCF, CCF]),
+            SubmitError::DocumentNotFound
+        );
+    }
+
+    #[test]
+    fn an_exhausted_create_limit_is_reported_after_the_document() {
+        assert_eq!(
+            refused(&[OK, OK, OK, CCF, OK, CCF]),
+            SubmitError::RateLimited { retry_after: 30 }
+        );
+        assert_eq!(
+            refused(&[CCF, OK, OK, OK, OK, CCF]),
             SubmitError::DocumentNotFound
         );
     }
@@ -197,7 +229,7 @@ mod tests {
     #[test]
     fn conflicts_are_retried_and_other_codes_are_service_errors_of_their_kind() {
         assert!(matches!(
-            classify_cancellation(&[OK, OK, OK, CONFLICT, OK]),
+            classify_cancellation(30, &[OK, OK, OK, CONFLICT, OK]),
             Cancelled::Conflict
         ));
         let kind = |codes: &[Option<&str>]| match refused(codes) {

@@ -45,6 +45,8 @@ struct State {
     /// Each tenant's events per UTC day, counted by the writes (requests held by status are
     /// counted from the rows themselves).
     days: HashMap<TenantId, BTreeMap<Date, DayCounts>>,
+    /// Creates per tenant and minute.
+    creates: HashMap<(TenantId, u64), u32>,
 }
 
 impl State {
@@ -124,6 +126,7 @@ impl MemoryStore {
                 hash,
                 tenant: tenant.clone(),
                 active,
+                creates_per_minute: None,
             },
         );
     }
@@ -229,6 +232,13 @@ impl RequestStore for MemoryStore {
         {
             return Err(SubmitError::DocumentNotFound);
         }
+        let counter = (r.tenant.clone(), r.minute());
+        let created = state.creates.get(&counter).copied().unwrap_or_default();
+        if r.creates_per_minute.is_some_and(|limit| created >= limit) {
+            return Err(SubmitError::RateLimited {
+                retry_after: r.retry_after(),
+            });
+        }
         let (email_key, phone_key) = (r.email.uniqueness_key(), r.phone.uniqueness_key());
         let email_taken = state
             .reservations
@@ -241,6 +251,9 @@ impl RequestStore for MemoryStore {
                 email: email_taken,
                 phone: phone_taken,
             });
+        }
+        if r.creates_per_minute.is_some() {
+            state.creates.insert(counter, created + 1);
         }
         state
             .reservations
