@@ -81,6 +81,7 @@ async fn pending_as(
                 created_at: now,
                 otp_expires_at: now + code_lifetime,
                 max_attempts: 3,
+                creates_per_minute: None,
             };
             (request, otp)
         })
