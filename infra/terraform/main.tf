@@ -286,6 +286,12 @@ data "aws_iam_policy_document" "api" {
       "dynamodb:ConditionCheckItem",
     ]
     resources = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/*"]
+    # Key families (src/adapters/dynamodb/keys.rs): API keys and tenant-owned items.
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["APIKEY#*", "TENANT#*"]
+    }
   }
   statement {
     sid       = "Mail"
@@ -330,7 +336,14 @@ data "aws_iam_policy_document" "verifier" {
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
     ]
-    resources = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/*"]
+    # Only a request's own partition, its reservations and the tenant's counters: never API
+    # keys, tenant records or documents; no index.
+    resources = [aws_dynamodb_table.this.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["TENANT#*#REQ#*", "TENANT#*#STATS", "TENANT#*#EMAIL#*", "TENANT#*#PHONE#*"]
+    }
   }
   statement {
     sid       = "Secret"

@@ -229,6 +229,48 @@ def test_the_verifier_may_not_send_mail_place_calls_or_create(sam):
     assert "dynamodb:PutItem" not in actions
 
 
+def table_statement(statements):
+    (table,) = [s for s in statements if s.get("Sid", s.get("sid")) == "Table"]
+    return table
+
+
+def leading_keys(statement):
+    """The `dynamodb:LeadingKeys` patterns of a statement, from either template's shape."""
+    if "Condition" in statement:
+        return sorted(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+    (cond,) = statement["condition"]
+    assert cond["test"] == "ForAllValues:StringLike" and cond["variable"] == "dynamodb:LeadingKeys"
+    return sorted(cond["values"])
+
+
+def partition_key_shapes():
+    """Each partition key the adapter writes, as a sample value (src/adapters/dynamodb/keys.rs)."""
+    text = (ROOT / "src/adapters/dynamodb/keys.rs").read_text()
+    shapes = re.findall(r'format!\("((?:APIKEY|TENANT)#[^"]*)"', text)
+    return {re.sub(r"\{[^}]*\}", "x", s) for s in shapes}
+
+
+@pytest.mark.parametrize("sam_name,tf_name,config", FUNCTIONS)
+def test_each_function_reaches_only_its_key_families(sam, tf, sam_name, tf_name, config):
+    sam_keys = leading_keys(table_statement(sam_statements(sam, sam_name)))
+    assert sam_keys == leading_keys(table_statement(tf_statements(tf, tf_name)))
+    assert "*" not in sam_keys
+
+
+def test_the_api_reaches_every_key_family_and_the_verifier_no_key_or_document(sam):
+    from fnmatch import fnmatchcase
+
+    def allowed(name, key):
+        return any(fnmatchcase(key, p) for p in leading_keys(table_statement(sam_statements(sam, name))))
+
+    shapes = partition_key_shapes()
+    assert {"APIKEY#x", "TENANT#x", "TENANT#x#DOC#x", "TENANT#x#REQ#x"} <= shapes
+    assert all(allowed("ApiFunction", k) for k in shapes)
+    for key in ("APIKEY#x", "TENANT#x", "TENANT#x#DOC#x", "TENANT#x#APIKEYS", "TENANT#x#CREATES#x"):
+        assert not allowed("VerifierFunction", key), key
+    assert allowed("VerifierFunction", "TENANT#x#REQ#x")
+
+
 # Actions that support no resource-level permissions: IAM grants them on "*" only.
 UNSCOPABLE = {"textract:AnalyzeID", "rekognition:CompareFaces", "rekognition:DetectFaces"}
 
