@@ -174,6 +174,17 @@ fn allowed_countries(
     Ok(vec![source.country().to_owned()])
 }
 
+/// The default of `RETENTION_DAYS`.
+pub const DEFAULT_RETENTION_DAYS: u64 = 30;
+
+/// `RETENTION_DAYS` (default 30, 1 to 3650): how long a failed or expired request (with its
+/// reservations) and a document record no request used are kept before DynamoDB's TTL removes
+/// them; the image bucket's lifecycle rule expires unused images after the same number of days.
+/// (Read inline in each function's `from_env`, so the infra parity test sees the variable.)
+fn days(days: u64) -> Duration {
+    Duration::from_secs(days * 86_400)
+}
+
 /// Configuration of the API function.
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
@@ -186,6 +197,8 @@ pub struct ApiConfig {
     pub settings: AppSettings,
     /// `SDK_*`: the time-outs and attempts of every AWS call (defaults: [`SdkSettings::API`]).
     pub sdk: SdkSettings,
+    /// `RETENTION_DAYS`: how long failed and expired requests and unused documents are kept.
+    pub retention: Duration,
     /// `SES_FROM_ADDRESS`: the verified sender identity.
     pub ses_from_address: String,
     /// `SES_CONFIGURATION_SET` (optional).
@@ -255,6 +268,7 @@ impl ApiConfig {
             image_bucket: env.required("IMAGE_BUCKET")?,
             secret: SecretSource::from_env(env)?,
             sdk: SdkSettings::from_env(env, SdkSettings::API)?,
+            retention: days(env.number("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?),
             settings: AppSettings {
                 otp_policy: OtpPolicy {
                     ttl: Duration::from_secs(env.number("OTP_TTL_SECONDS", 600, 60..=86_400)?),
@@ -299,6 +313,8 @@ pub struct VerifierConfig {
     pub secret: SecretSource,
     /// `SDK_*` (defaults: [`SdkSettings::VERIFIER`]).
     pub sdk: SdkSettings,
+    /// `RETENTION_DAYS`: the verifier fails and expires requests, which sets their retention.
+    pub retention: Duration,
 }
 
 impl VerifierConfig {
@@ -307,6 +323,7 @@ impl VerifierConfig {
             table_name: env.required("TABLE_NAME")?,
             secret: SecretSource::from_env(env)?,
             sdk: SdkSettings::from_env(env, SdkSettings::VERIFIER)?,
+            retention: days(env.number("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?),
         })
     }
 }
@@ -341,6 +358,9 @@ mod tests {
         assert_eq!(config.settings.clear_budget, Duration::from_secs(20));
         assert_eq!(config.settings, AppSettings::default());
         assert_eq!(config.sdk, SdkSettings::API);
+        assert_eq!(config.retention, Duration::from_secs(30 * 86_400));
+        let week = ApiConfig::from_env(&with("RETENTION_DAYS", "7")).unwrap();
+        assert_eq!(week.retention, Duration::from_secs(7 * 86_400));
         let gb = with("CONNECT_SOURCE_PHONE_NUMBER", "+442079460958");
         let derived = ApiConfig::from_env(&gb).unwrap();
         assert_eq!(derived.settings.allowed_countries, ["GB"]);
@@ -398,6 +418,8 @@ mod tests {
             ("ALLOWED_COUNTRIES", "U1"),
             ("CONNECT_SOURCE_PHONE_NUMBER", "555"),
             ("TENANT_CREATES_PER_MINUTE", "0"),
+            ("RETENTION_DAYS", "0"),
+            ("RETENTION_DAYS", "3651"),
         ] {
             assert!(
                 ApiConfig::from_env(&with(name, value)).is_err(),

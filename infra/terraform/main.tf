@@ -131,6 +131,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "images" {
       days_after_initiation = 1
     }
   }
+  # Images are stored tagged unused until a request names their document; the unused document
+  # record goes after the same retention (DynamoDB TTL).
+  rule {
+    id     = "expire-unused-images"
+    status = "Enabled"
+    filter {
+      tag {
+        key   = "ekyc-retention"
+        value = "unused"
+      }
+    }
+    expiration {
+      days = var.retention_days
+    }
+  }
 }
 
 data "aws_iam_policy_document" "images_tls_only" {
@@ -310,8 +325,19 @@ data "aws_iam_policy_document" "api" {
   }
   statement {
     sid       = "Images"
-    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+    actions   = ["s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:GetObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.images.arn}/tenants/*"]
+  }
+  # Listing a used document's images to keep them (remove the unused tag).
+  statement {
+    sid       = "ListImages"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.images.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["tenants/*"]
+    }
   }
   # AnalyzeID, CompareFaces and DetectFaces have no resource types: IAM can only grant them on
   # "*". They read the images with this role's s3:GetObject.
@@ -393,6 +419,7 @@ resource "aws_lambda_function" "api" {
       TABLE_NAME                  = aws_dynamodb_table.this.name
       IMAGE_BUCKET                = aws_s3_bucket.images.id
       FACE_MATCH_THRESHOLD        = var.face_match_threshold
+      RETENTION_DAYS              = var.retention_days
       OTP_SECRET_ARN              = aws_secretsmanager_secret.otp.arn
       OTP_TTL_SECONDS             = var.otp_ttl_seconds
       OTP_MAX_ATTEMPTS            = var.otp_max_attempts
@@ -436,6 +463,7 @@ resource "aws_lambda_function" "verifier" {
     variables = {
       TABLE_NAME     = aws_dynamodb_table.this.name
       OTP_SECRET_ARN = aws_secretsmanager_secret.otp.arn
+      RETENTION_DAYS = var.retention_days
     }
   }
   depends_on = [aws_secretsmanager_secret_version.otp]

@@ -111,6 +111,16 @@ variable "face_match_threshold" {
   }
 }
 
+variable "retention_days" {
+  description = "Days failed and expired requests, unused documents and their images are kept (DynamoDB TTL and the image bucket's lifecycle rule)."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.retention_days >= 1 && var.retention_days <= 3650
+    error_message = "retention_days must be from 1 to 3650."
+  }
+}
+
 variable "api_zip" {
   description = "The API function package (make package)."
   type        = string

@@ -115,7 +115,11 @@ OPERATION_ACTIONS = {
     "start_outbound_voice_contact": {"connect:StartOutboundVoiceContact"},
     "get_secret_value": {"secretsmanager:GetSecretValue"},
     "put_item": {"dynamodb:PutItem"},
-    "put_object": {"s3:PutObject"},
+    "delete_item": {"dynamodb:DeleteItem"},
+    # Stored with the "unused" tag, which needs the tagging permission too.
+    "put_object": {"s3:PutObject", "s3:PutObjectTagging"},
+    "list_objects_v2": {"s3:ListBucket"},
+    "delete_object_tagging": {"s3:DeleteObjectTagging"},
     # Presigned GET URLs are signed with the function's role.
     "get_object": {"s3:GetObject"},
     "delete_objects": {"s3:DeleteObject"},
@@ -295,7 +299,25 @@ def test_the_image_bucket_is_private_encrypted_and_tls_only(sam, tf):
     block = tf_resources(tf, "aws_s3_bucket_public_access_block")["images"]
     assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
     assert tf_resources(tf, "aws_s3_bucket_server_side_encryption_configuration")["images"]
-    assert tf_resources(tf, "aws_s3_bucket_lifecycle_configuration")["images"]
+    lifecycle = tf_resources(tf, "aws_s3_bucket_lifecycle_configuration")["images"]
+    assert lifecycle
+
+
+def test_unused_images_expire_after_the_retention_of_unused_documents(sam, tf):
+    """The tag the S3 adapter stores images with is the one both lifecycle rules expire, after
+    the same RETENTION_DAYS the functions give DynamoDB's TTL."""
+    s3 = (ROOT / "src/adapters/s3.rs").read_text()
+    key, value = re.search(r'pub const UNUSED_TAG: \(&str, &str\) = \("([^"]+)", "([^"]+)"\);', s3).groups()
+    rules = sam_resources(sam, "AWS::S3::Bucket")["ImageBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    [rule] = [r for r in rules if r.get("TagFilters")]
+    assert rule["TagFilters"] == [{"Key": key, "Value": value}]
+    assert rule["ExpirationInDays"] == {"Ref": "RetentionDays"}
+    assert sam_function(sam, "ApiFunction")["Environment"]["Variables"]["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+    tf_rules = tf_resources(tf, "aws_s3_bucket_lifecycle_configuration")["images"]["rule"]
+    [tf_rule] = [r for r in tf_rules if r["id"] == rule["Id"]]
+    tag = tf_rule["filter"][0]["tag"][0]
+    assert (tag["key"], tag["value"]) == (key, value)
+    assert "var.retention_days" in str(tf_rule["expiration"][0]["days"])
     tls = tf["data"]["aws_iam_policy_document"]["images_tls_only"]["statement"][0]
     assert tls["effect"] == "Deny" and tls["condition"][0]["variable"] == "aws:SecureTransport"
 

@@ -1,4 +1,5 @@
-//! The image store over Amazon S3: `PutObject` into the stack's private bucket, presigned
+//! The image store over Amazon S3: `PutObject` into the stack's private bucket (tagged unused
+//! until a request names the document: `ListObjectsV2` + `DeleteObjectTagging` then), presigned
 //! `GetObject` URLs for reads, `DeleteObjects` for erasure.
 
 use std::time::Duration;
@@ -13,6 +14,10 @@ use crate::domain::{Image, ImageKey};
 use crate::ports::{ImageStore, ServiceError, ServiceErrorKind};
 
 const SERVICE: &str = "s3";
+/// The tag every image is stored with until a request names its document: the bucket's
+/// lifecycle rule (infra/) expires objects carrying it after `RETENTION_DAYS`, as DynamoDB's
+/// TTL does the unused document record.
+pub const UNUSED_TAG: (&str, &str) = ("ekyc-retention", "unused");
 /// `DeleteObjects` takes at most 1000 keys a call.
 const DELETE_BATCH: usize = 1000;
 
@@ -74,6 +79,7 @@ impl ImageStore for S3ImageStore {
             .bucket(&self.bucket)
             .key(key.as_str())
             .content_type(image.format().content_type())
+            .tagging(format!("{}={}", UNUSED_TAG.0, UNUSED_TAG.1))
             .body(ByteStream::from(image.bytes().to_vec()))
             .send()
             .await
@@ -102,6 +108,35 @@ impl ImageStore for S3ImageStore {
             .await
             .or_service(SERVICE)?;
         Ok(request.uri().to_owned())
+    }
+
+    async fn keep_images(&self, prefix: &str) -> Result<(), ServiceError> {
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .or_service(SERVICE)?;
+            let untagged = page.contents().iter().filter_map(|o| o.key()).map(|key| {
+                self.client
+                    .delete_object_tagging()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .send()
+            });
+            for outcome in futures::future::join_all(untagged).await {
+                outcome.or_service(SERVICE)?;
+            }
+            token = page.next_continuation_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(());
+            }
+        }
     }
 
     async fn delete_images(&self, keys: &[ImageKey]) -> Result<(), ServiceError> {

@@ -19,7 +19,8 @@ async fn main() -> Result<(), Error> {
     let app = App::<Aws>::new(
         &config.settings,
         secret.as_bytes(),
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name)
+            .with_retention(config.retention),
         SesMailer::new(
             aws_sdk_sesv2::Client::new(&sdk),
             config.ses_from_address,

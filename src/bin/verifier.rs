@@ -15,7 +15,8 @@ async fn main() -> Result<(), Error> {
     let sdk = sdk::load(&config.sdk).await;
     let secret = secrets::resolve(&sdk, &config.secret).await?;
     let verifier = Verifier {
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name),
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name)
+            .with_retention(config.retention),
         hasher: OtpHasher::new(secret.as_bytes())?,
     };
     let verifier = &verifier;

@@ -15,6 +15,8 @@ pub enum ImageSide {
 }
 
 impl ImageSide {
+    pub const ALL: [ImageSide; 4] = [Self::Front, Self::Back, Self::Side, Self::Face];
+
     /// The name in the published errors and in storage keys.
     pub fn as_str(self) -> &'static str {
         match self {

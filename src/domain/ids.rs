@@ -78,7 +78,7 @@ impl fmt::Display for TenantId {
 }
 
 /// The id of a document identification record produced by the document step.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DocumentId(String);
 
 impl DocumentId {

@@ -23,7 +23,13 @@ struct Cleared {
 }
 
 pub(super) async fn handle<P: Ports>(app: &App<P>, tenant: &TenantId) -> Handled {
-    let outcome = review::clear(&app.store, tenant, app.clear_budget).await?;
+    let outcome = review::clear(
+        &app.store,
+        &app.onboarding.images,
+        tenant,
+        app.clear_budget,
+    )
+    .await?;
     let body = Cleared {
         message: match outcome.remaining {
             0 => messages::CLEARED,

@@ -1,5 +1,5 @@
-//! `DELETE /api/delete-request`: removes a request and frees its email and phone (the user's
-//! right to erasure).
+//! `DELETE /api/delete-request`: removes a request and frees its email and phone, with its
+//! document record and images once no other request names them (the user's right to erasure).
 
 use lambda_http::http::StatusCode;
 
@@ -13,7 +13,7 @@ use crate::use_cases::review;
 pub(super) async fn handle<P: Ports>(app: &App<P>, tenant: &TenantId, body: &[u8]) -> Handled {
     let body: IdBody = parse_json(body)?;
     let id = RequestId::parse(&body.id).map_err(|_| ApiError::RequestNotFound)?;
-    review::delete(&app.store, tenant, &id).await?;
+    review::delete(&app.store, &app.onboarding.images, tenant, &id).await?;
     let ok = message(messages::REQUEST_DELETED);
     Ok((json_response(StatusCode::OK, &ok), "deleted"))
 }

@@ -9,6 +9,7 @@ use crate::domain::{DocumentId, Email, PhoneNumber, RequestStatus};
 use crate::messages;
 use crate::ports::Ports;
 use crate::use_cases::authenticate::Caller;
+use crate::use_cases::document_authentication::keep_document_images;
 use crate::use_cases::submit::{submit, Submission};
 
 /// The body as sent. Unknown fields are ignored.
@@ -47,6 +48,7 @@ pub(super) async fn handle<P: Ports>(
     now: u64,
 ) -> Handled {
     let input = Submission::try_from(parse_json::<SubmitBody>(body)?)?;
+    let document = input.document_id.clone();
     let id = submit(
         &app.store,
         &app.mailer,
@@ -57,6 +59,7 @@ pub(super) async fn handle<P: Ports>(
         now,
     )
     .await?;
+    keep_document_images(&app.onboarding.images, &caller.tenant, &document).await;
     let body = Submitted {
         message: messages::REQUEST_SUBMITTED,
         id: id.to_string(),

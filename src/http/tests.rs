@@ -9,6 +9,7 @@ use super::{handle, App};
 use crate::adapters::memory::{Fault, InMemory, MemoryDialer, MemoryMailer, MemoryStore, Op};
 use crate::config::AppSettings;
 use crate::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
+use crate::ports::DocumentStore;
 
 pub(super) const KEY: &str = "ekyc_router-test-key";
 pub(super) const NOW: u64 = 1_800_000_000;
@@ -244,13 +245,20 @@ async fn a_request_goes_through_every_route() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    call(
+    // The document record went with its only request (erasure): register it again.
+    let (tenant, doc) = (TenantId::parse("acme").unwrap(), DocumentId::parse("doc-1").unwrap());
+    assert!(app.store.get_document(&tenant, &doc).await.unwrap().is_none());
+    let document: DocumentIdentification =
+        serde_json::from_str(include_str!("../../events/document.json")).unwrap();
+    app.store.insert_document(&tenant, &doc, document);
+    let (status, _) = call(
         &app,
         "POST",
         "/api/kyc-request",
         Some(submission("b@example.com", "+14155550103")),
     )
     .await;
+    assert_eq!(status, StatusCode::CREATED);
     let (status, cleared) = call(&app, "DELETE", "/api/clear-requests", None).await;
     assert_eq!(
         (status, cleared),
@@ -495,3 +503,6 @@ async fn a_number_calls_cannot_reach_is_400_naming_the_reason() {
 
 #[path = "onboarding_tests.rs"]
 mod onboarding;
+
+#[path = "erasure_tests.rs"]
+mod erasure;

@@ -310,11 +310,20 @@ pub struct Page {
     pub next: Option<PageCursor>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClearOutcome {
     pub deleted: u64,
     /// Requests still stored when the time budget ran out (0: all gone).
     pub remaining: u64,
+    /// The document records that went with their last request: their images are to go too.
+    pub erased: Vec<DocumentId>,
+}
+
+/// A deleted request, and the document record that went with it when it was the last request
+/// naming it (its images are to go too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub erased: Option<DocumentId>,
 }
 
 /// The lifecycle API's reads and removals. State changes go through
@@ -345,16 +354,18 @@ pub trait RequestLifecycle: Send + Sync {
         ids: &[DocumentId],
     ) -> impl Future<Output = Result<HashMap<DocumentId, DocumentIdentification>, ServiceError>> + Send;
 
-    /// Deletes a request with its OTP and its email and phone reservations, in one
-    /// transaction. `false` when there is no such request.
+    /// Deletes a request with its OTP and its email and phone reservations, taking it off its
+    /// document record's count, in one transaction; then the document record if no other
+    /// request names it. `None` when there is no such request.
     fn delete_request(
         &self,
         tenant: &TenantId,
         id: &RequestId,
-    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+    ) -> impl Future<Output = Result<Option<Deleted>, ServiceError>> + Send;
 
-    /// Deletes the tenant's requests (each with its OTP and reservations, atomically) until
-    /// none is left or `budget` has passed.
+    /// Deletes the tenant's requests (each with its OTP and reservations, atomically, and off
+    /// its document's count) until none is left or `budget` has passed; document records no
+    /// request names any more go too.
     fn clear_requests(
         &self,
         tenant: &TenantId,

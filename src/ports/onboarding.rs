@@ -28,6 +28,11 @@ pub trait ImageStore: Send + Sync {
         &self,
         keys: &[ImageKey],
     ) -> impl Future<Output = Result<(), ServiceError>> + Send;
+
+    /// Images are stored as unused: the bucket expires them after the retention, as DynamoDB
+    /// does the unused document record. Once a request names the document, its images (every
+    /// object under `prefix`) are kept.
+    fn keep_images(&self, prefix: &str) -> impl Future<Output = Result<(), ServiceError>> + Send;
 }
 
 /// Why an image URL gave no image. Always the caller's to fix (a 400), never ours.

@@ -121,6 +121,21 @@ where
     outcome
 }
 
+/// A request names the document now: its images are kept, no longer expired by the bucket's
+/// rule for unused ones. Called after every accepted create (idempotent). A failure is logged
+/// (`UNKEPT`, with the prefix, which holds no PII): the images would expire while the record
+/// stays, until an operator keeps them (removing the tag).
+pub async fn keep_document_images<I: ImageStore>(
+    images: &I,
+    tenant: &TenantId,
+    document: &DocumentId,
+) {
+    let prefix = ImageKey::document_prefix(tenant, document);
+    if let Err(err) = images.keep_images(&prefix).await {
+        tracing::error!(error = %err, prefix = %prefix, "UNKEPT: images of a used document are still tagged unused");
+    }
+}
+
 async fn read_and_record<R: DocumentReader, S: DocumentStore>(
     reader: &R,
     store: &S,

@@ -5,9 +5,13 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::domain::stats::{DayCounts, StatusCounts, Window};
-use crate::domain::{DocumentIdentification, RequestId, RequestStatus, TenantId, Transition};
+use crate::domain::{
+    DocumentId, DocumentIdentification, ImageFormat, ImageKey, ImageSide, RequestId,
+    RequestStatus, TenantId, Transition,
+};
 use crate::ports::{
-    ApiStore, ClearOutcome, Listing, PageCursor, ServiceError, StoredRequest, TransitionDetails,
+    ApiStore, ClearOutcome, ImageStore, Listing, PageCursor, ServiceError, StoredRequest,
+    TransitionDetails,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -116,25 +120,59 @@ pub async fn accept<S: ApiStore>(
     }
 }
 
-/// Removes a request with its code and reservations (the user's right to erasure).
-pub async fn delete<S: ApiStore>(
+/// Removes a request with its code and reservations, and its document record and images when
+/// no other request of the tenant names them (the user's right to erasure).
+pub async fn delete<S: ApiStore, I: ImageStore>(
     store: &S,
+    images: &I,
     tenant: &TenantId,
     id: &RequestId,
 ) -> Result<(), ReviewError> {
-    match store.delete_request(tenant, id).await? {
-        true => Ok(()),
-        false => Err(ReviewError::NotFound),
-    }
+    let deleted = store
+        .delete_request(tenant, id)
+        .await?
+        .ok_or(ReviewError::NotFound)?;
+    erase_images(images, tenant, deleted.erased.as_slice()).await;
+    Ok(())
 }
 
-/// Removes the tenant's requests for at most `budget`, and says how many remain.
-pub async fn clear<S: ApiStore>(
+/// Removes the tenant's requests for at most `budget` (and the documents and images only they
+/// named), and says how many remain.
+pub async fn clear<S: ApiStore, I: ImageStore>(
     store: &S,
+    images: &I,
     tenant: &TenantId,
     budget: Duration,
 ) -> Result<ClearOutcome, ReviewError> {
-    Ok(store.clear_requests(tenant, budget).await?)
+    let outcome = store.clear_requests(tenant, budget).await?;
+    erase_images(images, tenant, &outcome.erased).await;
+    Ok(outcome)
+}
+
+/// Deletes every image an erased document record can have: each side and the face, in either
+/// format (a record names only its latest face image), so nothing of it is left behind. The
+/// record is already gone, so a failure cannot be retried through the API: it is logged for
+/// operators (`UNERASED`, with the keys' prefix, which holds no PII), and the bucket's lifecycle
+/// rule does not cover these objects.
+async fn erase_images<I: ImageStore>(images: &I, tenant: &TenantId, erased: &[DocumentId]) {
+    if erased.is_empty() {
+        return;
+    }
+    let keys: Vec<ImageKey> = erased
+        .iter()
+        .flat_map(|document| {
+            ImageSide::ALL.into_iter().flat_map(move |side| {
+                [ImageFormat::Png, ImageFormat::Jpeg]
+                    .map(|format| ImageKey::new(tenant, document, side, format))
+            })
+        })
+        .collect();
+    if let Err(err) = images.delete_images(&keys).await {
+        for document in erased {
+            tracing::error!(error = %err, prefix = %ImageKey::document_prefix(tenant, document),
+                "UNERASED: images of an erased document record were not deleted");
+        }
+    }
 }
 
 /// The dashboard's summary: the requests held now by status, and what happened over the last

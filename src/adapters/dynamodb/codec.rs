@@ -99,8 +99,10 @@ pub fn entered_at(status: RequestStatus) -> &'static str {
 }
 
 /// The items the create transaction writes: the request, its OTP, and its email and phone
-/// reservations.
-pub fn new_request_items(r: &NewKycRequest) -> [Item; 4] {
+/// reservations. The request and the reservations carry `ttl` = `kept_until` (the code's expiry
+/// plus the retention), so a request nobody verifies goes with its reservations without a
+/// write; verifying removes it. The OTP's `ttl` is the code's expiry.
+pub fn new_request_items(r: &NewKycRequest, kept_until: u64) -> [Item; 4] {
     let id = r.id.to_string();
     let request = item(
         keys::request(&r.tenant, &r.id),
@@ -132,6 +134,7 @@ pub fn new_request_items(r: &NewKycRequest) -> [Item; 4] {
             ("attemptsUsed", n(0)),
             ("maxAttempts", n(r.max_attempts)),
             ("otpExpiresAt", n(r.otp_expires_at)),
+            (keys::TTL_ATTRIBUTE, n(kept_until)),
         ],
     );
     let otp = item(
@@ -143,8 +146,16 @@ pub fn new_request_items(r: &NewKycRequest) -> [Item; 4] {
             (keys::TTL_ATTRIBUTE, n(r.otp_expires_at)),
         ],
     );
-    let reservation =
-        |key: Key, kind: &str| item(key, vec![("type", s(kind)), ("requestId", s(&id))]);
+    let reservation = |key: Key, kind: &str| {
+        item(
+            key,
+            vec![
+                ("type", s(kind)),
+                ("requestId", s(&id)),
+                (keys::TTL_ATTRIBUTE, n(kept_until)),
+            ],
+        )
+    };
     [
         request,
         otp,
@@ -226,14 +237,28 @@ pub fn phone_number(item: &Item) -> Result<&str, ServiceError> {
     text(item, "phoneNumber")
 }
 
-/// The attributes a document item has besides its key and the document's own fields.
-const DOCUMENT_BOOKKEEPING: [&str; 4] = ["type", "documentId", "tenantId", "createdAt"];
+/// How many requests name a document record: the create transaction adds one, a release, a
+/// delete and a clear take theirs off; the record (and its images) go with the last.
+pub const DOCUMENT_REFS: &str = "refs";
 
+/// The attributes a document item has besides its key and the document's own fields.
+const DOCUMENT_BOOKKEEPING: [&str; 6] = [
+    "type",
+    "documentId",
+    "tenantId",
+    "createdAt",
+    DOCUMENT_REFS,
+    keys::TTL_ATTRIBUTE,
+];
+
+/// A new document record, used by no request yet: `refs` 0 and a `ttl` (`kept_until`) that
+/// the first request using it removes.
 pub fn document_item(
     tenant: &TenantId,
     id: &DocumentId,
     document: &DocumentIdentification,
     created_at: u64,
+    kept_until: u64,
 ) -> Result<Item, ServiceError> {
     let mut fields: Item = serde_dynamo::to_item(document).map_err(|e| {
         ServiceError::new(
@@ -248,6 +273,8 @@ pub fn document_item(
         s(id.as_str()),
         s(tenant.as_str()),
         n(created_at),
+        n(0),
+        n(kept_until),
     ];
     fields.extend(item(
         keys::document(tenant, id),
@@ -332,8 +359,10 @@ mod tests {
     fn a_document_item_decodes_to_the_document_it_encodes() {
         let tenant = TenantId::parse("acme").unwrap();
         let id = DocumentId::parse("passport-1").unwrap();
-        let item = document_item(&tenant, &id, &sample(), 1_700_000_000).unwrap();
+        let item = document_item(&tenant, &id, &sample(), 1_700_000_000, 1_702_592_000).unwrap();
         assert_eq!(get_s(&item, "pk"), Some("TENANT#acme#DOC#passport-1"));
+        assert_eq!(get_n::<i64>(&item, DOCUMENT_REFS), Some(0));
+        assert_eq!(get_n::<u64>(&item, keys::TTL_ATTRIBUTE), Some(1_702_592_000));
         assert_eq!(get_s(&item, "type"), Some("document"));
         assert_eq!(get_s(&item, "tenantId"), Some("acme"));
         assert_eq!(get_n::<u64>(&item, "createdAt"), Some(1_700_000_000));

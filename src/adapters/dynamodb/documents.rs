@@ -1,10 +1,84 @@
-//! Document identification records written by the onboarding steps: created once, the face
-//! match recorded on an existing record only.
+//! Document identification records: created once (used by no request, with a `ttl`), the face
+//! match recorded on an existing record only, and the reference count the request writes keep
+//! (`refs`): the create transaction adds one and removes the `ttl`; a release, a delete and a
+//! clear take theirs off in their own transactions, after which a record no request names any
+//! more is deleted (delete, clear) or given its `ttl` back (release: the client may submit it
+//! again).
 
-use super::codec::{self, n, s};
-use super::{keys, Change, DynamoStore};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+
+use super::codec::{self, n, s, DOCUMENT_REFS};
+use super::keys::TTL_ATTRIBUTE;
+use super::{conditionally, keys, Change, DynamoStore};
 use crate::domain::{DocumentId, DocumentIdentification, ImageKey, TenantId};
 use crate::ports::{DocumentStore, ServiceError};
+
+impl DynamoStore {
+    /// A request starts naming the document: it must exist; it is no longer unused, so it loses
+    /// its `ttl`.
+    pub(super) fn document_used(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+    ) -> Result<TransactWriteItem, ServiceError> {
+        let change = Change::new(keys::document(tenant, id))
+            .add(format!("{DOCUMENT_REFS} :one"))
+            .remove("#ttl")
+            .name("#ttl", TTL_ATTRIBUTE)
+            .when("attribute_exists(pk)")
+            .value(":one", n(1));
+        self.update(change)
+    }
+
+    /// `count` requests stop naming the document. Only a counted record (one with `refs`) is
+    /// changed: a record written before the count existed is left alone (the transaction is
+    /// refused on it, and the caller goes on without it).
+    pub(super) fn document_released(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        count: usize,
+    ) -> Result<TransactWriteItem, ServiceError> {
+        let change = Change::new(keys::document(tenant, id))
+            .add(format!("{DOCUMENT_REFS} :minus"))
+            .when(format!("attribute_exists({DOCUMENT_REFS})"))
+            .value(":minus", n(-(count as i64)));
+        self.update(change)
+    }
+
+    /// Deletes the document record if no request names it any more: `true` when it went.
+    pub(super) async fn erase_if_unused(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+    ) -> Result<bool, ServiceError> {
+        let request = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::document(tenant, id).item()))
+            .condition_expression(format!("{DOCUMENT_REFS} <= :zero"))
+            .expression_attribute_values(":zero", n(0));
+        conditionally(|| async { request.clone().send().await.map(drop) }).await
+    }
+
+    /// Gives an unused document record its `ttl` back (after a release), unless a request
+    /// names it again meanwhile.
+    pub(super) async fn expire_if_unused(
+        &self,
+        tenant: &TenantId,
+        id: &DocumentId,
+        now: u64,
+    ) -> Result<bool, ServiceError> {
+        let change = Change::new(keys::document(tenant, id))
+            .set("#ttl = :ttl")
+            .name("#ttl", TTL_ATTRIBUTE)
+            .when(format!("{DOCUMENT_REFS} <= :zero"))
+            .value(":ttl", n(self.kept_until(now)))
+            .value(":zero", n(0));
+        self.conditional_update(change).await
+    }
+}
 
 impl DocumentStore for DynamoStore {
     async fn create_document(
@@ -14,7 +88,8 @@ impl DocumentStore for DynamoStore {
         document: &DocumentIdentification,
         now: u64,
     ) -> Result<(), ServiceError> {
-        self.put_new(codec::document_item(tenant, id, document, now)?)
+        let kept_until = self.kept_until(now);
+        self.put_new(codec::document_item(tenant, id, document, now, kept_until)?)
             .await
     }
 

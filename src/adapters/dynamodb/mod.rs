@@ -49,6 +49,8 @@ const SERVICE: &str = "dynamodb";
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long failed and expired requests and unused documents are kept (`RETENTION_DAYS`).
+    retention: Duration,
 }
 
 /// A conditional change to one item, built clause by clause: `SET` assignments, `ADD`
@@ -57,6 +59,7 @@ struct Change {
     key: Key,
     set: Vec<String>,
     add: Vec<String>,
+    remove: Vec<String>,
     conditions: Vec<String>,
     names: HashMap<String, String>,
     values: Item,
@@ -68,6 +71,7 @@ impl Change {
             key,
             set: vec![],
             add: vec![],
+            remove: vec![],
             conditions: vec![],
             names: HashMap::new(),
             values: Item::new(),
@@ -81,6 +85,11 @@ impl Change {
 
     fn add(mut self, increment: impl Into<String>) -> Self {
         self.add.push(increment.into());
+        self
+    }
+
+    fn remove(mut self, attribute: impl Into<String>) -> Self {
+        self.remove.push(attribute.into());
         self
     }
 
@@ -101,7 +110,7 @@ impl Change {
         self
     }
 
-    /// The update expression: `SET …` then `ADD …`.
+    /// The update expression: `SET …`, `ADD …`, then `REMOVE …`.
     fn expression(&self) -> String {
         let mut clauses = vec![];
         if !self.set.is_empty() {
@@ -109,6 +118,9 @@ impl Change {
         }
         if !self.add.is_empty() {
             clauses.push(format!("ADD {}", self.add.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            clauses.push(format!("REMOVE {}", self.remove.join(", ")));
         }
         clauses.join(" ")
     }
@@ -204,7 +216,19 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            retention: Duration::from_secs(crate::config::DEFAULT_RETENTION_DAYS * 86_400),
         }
+    }
+
+    /// The store with another retention (`RETENTION_DAYS`).
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The TTL (Unix seconds) of something kept for the retention from `from`.
+    fn kept_until(&self, from: u64) -> u64 {
+        from + self.retention.as_secs()
     }
 
     pub fn table(&self) -> &str {

@@ -201,8 +201,11 @@ impl DynamoStore {
         document: &DocumentIdentification,
         created_at: u64,
     ) -> Result<(), ServiceError> {
-        self.put_new(codec::document_item(tenant, id, document, created_at)?)
-            .await
+        let kept_until = self.kept_until(created_at);
+        self.put_new(codec::document_item(
+            tenant, id, document, created_at, kept_until,
+        )?)
+        .await
     }
 
     /// The newest request of a tenant that is not accepted yet: its id and phone number.

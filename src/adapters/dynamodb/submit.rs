@@ -2,14 +2,14 @@
 //! and OTP written) and its release when the email or the call could not go out.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use super::codec::n;
 use super::counters::{shard_of, Counted};
 use super::{
     codec, conflict_pause, keys, Change, DynamoStore, CONFLICT_RETRIES, SERVICE, TTL_ATTRIBUTE,
 };
-use crate::adapters::{is_conflict, is_throttling, sdk_error, OrServiceError};
+use crate::adapters::{is_conflict, is_throttling, sdk_error};
 use crate::domain::stats::CounterChange;
 use crate::domain::NewKycRequest;
 use crate::ports::{RequestLifecycle, RequestStore, ServiceError, ServiceErrorKind, SubmitError};
@@ -22,21 +22,16 @@ const CREATE_RATE: usize = 5;
 
 impl DynamoStore {
     fn create_items(&self, r: &NewKycRequest) -> Result<Vec<TransactWriteItem>, ServiceError> {
-        let document_exists = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::document(&r.tenant, &r.document_id).item()))
-            .condition_expression("attribute_exists(pk)")
-            .build()
-            .or_service(SERVICE)?;
-        let [request, otp, email, phone] = codec::new_request_items(r);
+        // The document must exist; it counts one more request naming it.
+        let document_used = self.document_used(&r.tenant, &r.document_id)?;
+        let kept_until = self.kept_until(r.otp_expires_at);
+        let [request, otp, email, phone] = codec::new_request_items(r, kept_until);
         let absent = "attribute_not_exists(pk)";
         // Order matters: see CREATE_DOCUMENT, CREATE_EMAIL, CREATE_PHONE, CREATE_RATE. The
         // statistics counters go last, on the request's own shard, so a retry (same token) is
         // the same transaction.
         let mut items = vec![
-            TransactWriteItem::builder()
-                .condition_check(document_exists)
-                .build(),
+            document_used,
             self.put(request, absent)?,
             self.put(otp, absent)?,
             self.put(email, absent)?,
@@ -140,14 +135,25 @@ impl RequestStore for DynamoStore {
     async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
         let (email, phone) = (r.email.uniqueness_key(), r.phone.uniqueness_key());
         let pending = NewKycRequest::INITIAL_STATUS;
-        let items = self.removal_items(&r.tenant, &r.id, (&email, &phone), pending)?;
+        let mut items = self.removal_items(&r.tenant, &r.id, (&email, &phone), pending)?;
+        items.push(self.document_released(&r.tenant, &r.document_id, 1)?);
         let change = CounterChange::withdrawn(r.created_at);
         let shard = Some(shard_of(&r.id));
         match self
             .transact_counted(items, &r.tenant, &change, shard, None)
             .await?
         {
-            Counted::Done => Ok(()),
+            Counted::Done => {
+                // Unused again (unless another request names it): it gets its retention back,
+                // and stays for the client to submit again.
+                if let Err(e) = self
+                    .expire_if_unused(&r.tenant, &r.document_id, r.created_at)
+                    .await
+                {
+                    tracing::warn!(error = %e, kyc_request_id = %r.id, "released document's ttl not set");
+                }
+                Ok(())
+            }
             // Gone already (an earlier attempt whose answer was lost, or a delete): released
             // all the same. Still there: it moved on from pending, and is not ours to remove.
             Counted::Refused(reasons) => match self.get_request(&r.tenant, &r.id).await? {

@@ -114,14 +114,64 @@ impl VerificationStore for DynamoStore {
             .set(format!("{} = :status_sk", keys::GSI2SK))
             .value(":status_pk", s(keys::requests_in(tenant, to)))
             .value(":status_sk", s(keys::status_listing(to, id, 0)));
+        // Retention: a verified request is kept (its create-time `ttl` goes); a failed or
+        // expired one goes `RETENTION_DAYS` from now, with its reservations.
+        let retention = match to {
+            RequestStatus::Verified => Some(None),
+            RequestStatus::Failed | RequestStatus::Expired => Some(Some(self.kept_until(details.now))),
+            RequestStatus::Pending | RequestStatus::Accepted => None,
+        };
+        if let Some(ttl) = retention {
+            change = with_ttl(change, ttl);
+        }
         let mut items = vec![self.update(change)?];
         if from == RequestStatus::Pending {
             // The code is of no use once the request left pending.
             items.push(self.delete(keys::otp(tenant, id), None)?);
         }
+        if let Some(ttl) = retention {
+            items.extend(self.reservations_kept(tenant, id, ttl).await?);
+        }
         // The counters move in the same transaction: one request from `from` to `to`.
         let counted = CounterChange::transitioned(from, to, details.now);
         self.transact_for(items, tenant, id, &counted).await
+    }
+}
+
+impl DynamoStore {
+    /// The updates that give a request's email and phone reservations its retention (`Some`:
+    /// that `ttl`; `None`: kept), while they still name it. The keys come from the request.
+    async fn reservations_kept(
+        &self,
+        tenant: &TenantId,
+        id: &RequestId,
+        ttl: Option<u64>,
+    ) -> Result<Vec<aws_sdk_dynamodb::types::TransactWriteItem>, ServiceError> {
+        let read = |request: &Item| {
+            let (email, phone) = codec::reservation_keys(request)?;
+            Ok((email.to_owned(), phone.to_owned()))
+        };
+        let Some((email, phone)) = self.get(keys::request(tenant, id), true, read).await? else {
+            return Ok(vec![]);
+        };
+        [keys::email(tenant, &email), keys::phone(tenant, &phone)]
+            .into_iter()
+            .map(|key| {
+                let change = Change::new(key)
+                    .when("requestId = :id")
+                    .value(":id", s(id.to_string()));
+                self.update(with_ttl(change, ttl))
+            })
+            .collect()
+    }
+}
+
+/// Sets the item's `ttl` (`Some`) or removes it (`None`).
+fn with_ttl(change: Change, ttl: Option<u64>) -> Change {
+    let change = change.name("#ttl", keys::TTL_ATTRIBUTE);
+    match ttl {
+        Some(ttl) => change.set("#ttl = :ttl").value(":ttl", n(ttl)),
+        None => change.remove("#ttl"),
     }
 }
 

@@ -19,6 +19,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[derive(Debug, Default)]
 pub struct MemoryImageStore {
     images: Mutex<BTreeMap<ImageKey, Image>>,
+    /// The keys stored as unused (not yet kept by [`ImageStore::keep_images`]).
+    unused: Mutex<std::collections::BTreeSet<ImageKey>>,
     fail: Mutex<bool>,
 }
 
@@ -29,6 +31,11 @@ impl MemoryImageStore {
 
     pub fn get(&self, key: &ImageKey) -> Option<Image> {
         lock(&self.images).get(key).cloned()
+    }
+
+    /// Whether the image is still stored as unused (the bucket would expire it).
+    pub fn is_unused(&self, key: &ImageKey) -> bool {
+        lock(&self.unused).contains(key)
     }
 
     pub fn set_failing(&self, fail: bool) {
@@ -51,6 +58,7 @@ impl ImageStore for MemoryImageStore {
     async fn put_image(&self, key: &ImageKey, image: &Image) -> Result<(), ServiceError> {
         self.check()?;
         lock(&self.images).insert(key.clone(), image.clone());
+        lock(&self.unused).insert(key.clone());
         Ok(())
     }
 
@@ -68,7 +76,14 @@ impl ImageStore for MemoryImageStore {
         let mut images = lock(&self.images);
         for key in keys {
             images.remove(key);
+            lock(&self.unused).remove(key);
         }
+        Ok(())
+    }
+
+    async fn keep_images(&self, prefix: &str) -> Result<(), ServiceError> {
+        self.check()?;
+        lock(&self.unused).retain(|key| !key.as_str().starts_with(prefix));
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::{
     RequestStatus, TenantId, Transition,
 };
 use crate::ports::{
-    ApiKeyRecord, ApiKeyStore, ClearOutcome, ListFilter, Listing, Page, PageCursor,
+    ApiKeyRecord, ApiKeyStore, ClearOutcome, Deleted, ListFilter, Listing, Page, PageCursor,
     RequestLifecycle, RequestStore, ServiceError, Stats, StatsStore, StoredRequest, SubmitError,
     TransitionDetails, VerificationRecord, VerificationStore,
 };
@@ -40,6 +40,8 @@ type Reservation = (TenantId, String);
 struct State {
     api_keys: HashMap<ApiKeyHash, ApiKeyRecord>,
     documents: HashMap<(TenantId, DocumentId), DocumentIdentification>,
+    /// How many requests name each document record (absent: none).
+    refs: HashMap<(TenantId, DocumentId), i64>,
     requests: HashMap<(TenantId, RequestId), Row>,
     reservations: HashMap<Reservation, RequestId>,
     /// Each tenant's events per UTC day, counted by the writes (requests held by status are
@@ -71,16 +73,29 @@ impl State {
         *slot = slot.saturating_add_signed(delta);
     }
 
-    fn remove(&mut self, tenant: &TenantId, id: &RequestId) -> bool {
-        let Some(row) = self.requests.remove(&(tenant.clone(), *id)) else {
-            return false;
-        };
+    /// Removes a request and its reservations, taking it off its document's count: `None` when
+    /// there is no such request, else the document record erased with it (with `erase`, when no
+    /// request names it any more; a release keeps it for the client to submit again).
+    fn remove(
+        &mut self,
+        tenant: &TenantId,
+        id: &RequestId,
+        erase: bool,
+    ) -> Option<Option<DocumentId>> {
+        let row = self.requests.remove(&(tenant.clone(), *id))?;
         for key in [email(tenant, &row.email_key), phone(tenant, &row.phone_key)] {
             if self.reservations.get(&key) == Some(id) {
                 self.reservations.remove(&key);
             }
         }
-        true
+        let document = (tenant.clone(), row.request.document_id);
+        let refs = self.refs.entry(document.clone()).or_default();
+        *refs -= 1;
+        if erase && *refs <= 0 && self.documents.remove(&document).is_some() {
+            self.refs.remove(&document);
+            return Some(Some(document.1));
+        }
+        Some(None)
     }
 }
 
@@ -285,6 +300,10 @@ impl RequestStore for MemoryStore {
             contact_id: None,
         };
         state.requests.insert((r.tenant.clone(), r.id), row);
+        *state
+            .refs
+            .entry((r.tenant.clone(), r.document_id.clone()))
+            .or_default() += 1;
         state.count(&r.tenant, &CounterChange::created(r.created_at));
         Ok(())
     }
@@ -292,7 +311,7 @@ impl RequestStore for MemoryStore {
     async fn release_request(&self, r: &NewKycRequest) -> Result<(), ServiceError> {
         self.switches.enter(Op::Release).await?;
         let mut state = self.state();
-        if state.remove(&r.tenant, &r.id) {
+        if state.remove(&r.tenant, &r.id, false).is_some() {
             state.count(&r.tenant, &CounterChange::withdrawn(r.created_at));
         }
         Ok(())
@@ -400,9 +419,10 @@ impl RequestLifecycle for MemoryStore {
         &self,
         tenant: &TenantId,
         id: &RequestId,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Option<Deleted>, ServiceError> {
         self.switches.enter(Op::Delete).await?;
-        Ok(self.state().remove(tenant, id))
+        let removed = self.state().remove(tenant, id, true);
+        Ok(removed.map(|erased| Deleted { erased }))
     }
 
     async fn clear_requests(
@@ -412,7 +432,7 @@ impl RequestLifecycle for MemoryStore {
     ) -> Result<ClearOutcome, ServiceError> {
         self.switches.enter(Op::Clear).await?;
         let deadline = tokio::time::Instant::now() + budget;
-        let mut deleted = 0;
+        let (mut deleted, mut erased) = (0, Vec::new());
         loop {
             let remaining = {
                 let mut state = self.state();
@@ -425,7 +445,10 @@ impl RequestLifecycle for MemoryStore {
                 if !ids.is_empty() && tokio::time::Instant::now() < deadline {
                     ids.sort();
                     for id in ids.iter().take(CLEAR_PAGE) {
-                        deleted += u64::from(state.remove(tenant, id));
+                        if let Some(gone) = state.remove(tenant, id, true) {
+                            deleted += 1;
+                            erased.extend(gone);
+                        }
                     }
                     None
                 } else {
@@ -433,7 +456,11 @@ impl RequestLifecycle for MemoryStore {
                 }
             };
             if let Some(remaining) = remaining {
-                return Ok(ClearOutcome { deleted, remaining });
+                return Ok(ClearOutcome {
+                    deleted,
+                    remaining,
+                    erased,
+                });
             }
             tokio::task::yield_now().await;
         }
