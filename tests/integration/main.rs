@@ -4,6 +4,7 @@
 
 mod contract;
 mod create;
+mod erasure;
 mod flow;
 mod lifecycle;
 mod onboarding;

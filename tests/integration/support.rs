@@ -182,6 +182,17 @@ impl Tenant {
         }
     }
 
+    /// Registers the tenant's document record again, after erasure took it with the last
+    /// request naming it.
+    #[allow(dead_code)] // not every test binary erases
+    pub async fn register_document_again(&self) {
+        store()
+            .await
+            .put_document(&self.tenant, &self.document_id, &self.document, ekyc::unix_now())
+            .await
+            .unwrap();
+    }
+
     /// The handler wired to DynamoDB Local, moto's SES (or `ses_endpoint`) and a Connect
     /// stand-in at `connect_endpoint`.
     pub async fn app_with(
