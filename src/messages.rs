@@ -38,6 +38,8 @@ pub const TIMED_OUT: &str = "A service we depend on did not answer in time; try 
 pub const CLEARED: &str = "All KYC requests cleared";
 pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
 pub const DOCUMENT_AUTHENTICATED: &str = "Document authenticated";
+/// `POST /api/uploads` with a `contentType` other than the two accepted.
+pub const UPLOAD_CONTENT_TYPE: &str = "contentType must be image/png or image/jpeg";
 pub const FACES_DO_NOT_MATCH: &str =
     "the face does not match the face on the document: take a new photo of the document holder";
 pub const NO_FACE_IN_IMAGE: &str = "no face was found in faceImage: send a clear photo of one face";

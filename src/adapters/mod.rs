@@ -10,6 +10,7 @@ pub mod image_url;
 pub mod memory;
 pub mod rekognition;
 pub mod s3;
+pub mod s3_post;
 pub mod sdk;
 pub mod secrets;
 pub mod ses;
@@ -36,7 +37,11 @@ impl Aws {
         image_bucket: &str,
     ) -> Result<crate::ports::Onboarding<Aws>, image_url::FetchError> {
         Ok(crate::ports::Onboarding {
-            images: s3::S3ImageStore::new(s3::client(sdk), image_bucket),
+            images: s3::S3ImageStore::new(
+                s3::client(sdk),
+                image_bucket,
+                s3::upload_url(sdk, image_bucket),
+            ),
             fetcher: image_url::ImageUrlFetcher::new(image_url::FetchLimits::default())?,
             reader: textract::TextractReader::new(aws_sdk_textract::Client::new(sdk), image_bucket),
             matcher: rekognition::RekognitionMatcher::new(

@@ -6,12 +6,15 @@ use std::time::Duration;
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::config::{Credentials, ProvideCredentials};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier, TaggingDirective};
 use aws_sdk_s3::Client;
 
+use super::s3_post::{self, PostPolicy, Signer};
 use super::OrServiceError;
-use crate::domain::{Image, ImageKey};
-use crate::ports::{ImageStore, ServiceError, ServiceErrorKind};
+use crate::domain::{Image, ImageFormat, ImageKey};
+use crate::ports::{ImageStore, PresignedUpload, ServiceError, ServiceErrorKind, StoredObject};
 
 const SERVICE: &str = "s3";
 /// The tag every image is stored with until a request names its document: the bucket's
@@ -25,6 +28,23 @@ const DELETE_BATCH: usize = 1000;
 pub struct S3ImageStore {
     client: Client,
     bucket: String,
+    /// Where presigned upload forms post to (the bucket's endpoint).
+    upload_url: String,
+}
+
+/// The bucket's URL for browser-based uploads: path-style under an endpoint override (a local
+/// stand-in), else the bucket's virtual-hosted regional endpoint.
+pub fn upload_url(sdk: &aws_config::SdkConfig, bucket: &str) -> String {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+        .ok()
+        .or_else(|| sdk.endpoint_url().map(str::to_owned));
+    match endpoint {
+        Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+        None => {
+            let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
+            format!("https://{bucket}.s3.{region}.amazonaws.com")
+        }
+    }
 }
 
 /// An S3 client; path-style addressing when an endpoint override is set (a local stand-in has
@@ -39,11 +59,30 @@ pub fn client(sdk: &aws_config::SdkConfig) -> Client {
 }
 
 impl S3ImageStore {
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+    pub fn new(client: Client, bucket: impl Into<String>, upload_url: impl Into<String>) -> Self {
         Self {
             client,
             bucket: bucket.into(),
+            upload_url: upload_url.into(),
         }
+    }
+
+    fn unused_tagging() -> String {
+        format!("{}={}", UNUSED_TAG.0, UNUSED_TAG.1)
+    }
+
+    /// The credentials the client signs with, for a form the SDK cannot presign.
+    async fn credentials(&self) -> Result<Credentials, ServiceError> {
+        let provider = self.client.config().credentials_provider().ok_or_else(|| {
+            ServiceError::new(SERVICE, ServiceErrorKind::Rejected, "no credentials to sign with")
+        })?;
+        provider.provide_credentials().await.map_err(|e| {
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::Unavailable,
+                format!("credentials: {e}"),
+            )
+        })
     }
 
     pub fn bucket(&self) -> &str {
@@ -79,7 +118,7 @@ impl ImageStore for S3ImageStore {
             .bucket(&self.bucket)
             .key(key.as_str())
             .content_type(image.format().content_type())
-            .tagging(format!("{}={}", UNUSED_TAG.0, UNUSED_TAG.1))
+            .tagging(Self::unused_tagging())
             .body(ByteStream::from(image.bytes().to_vec()))
             .send()
             .await
@@ -108,6 +147,100 @@ impl ImageStore for S3ImageStore {
             .await
             .or_service(SERVICE)?;
         Ok(request.uri().to_owned())
+    }
+
+    async fn presign_upload(
+        &self,
+        key: &ImageKey,
+        format: ImageFormat,
+        max_bytes: u64,
+        valid_for: Duration,
+        now: u64,
+    ) -> Result<PresignedUpload, ServiceError> {
+        let credentials = self.credentials().await?;
+        let region = self.client.config().region().map(|r| r.to_string());
+        let signer = Signer {
+            access_key_id: credentials.access_key_id(),
+            secret_access_key: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
+            region: region.as_deref().unwrap_or("us-east-1"),
+        };
+        let tagging = s3_post::tagging_xml(UNUSED_TAG.0, UNUSED_TAG.1);
+        let policy = PostPolicy {
+            bucket: &self.bucket,
+            key: key.as_str(),
+            content_type: format.content_type(),
+            max_bytes,
+            tagging: Some(&tagging),
+            expires_at: now + valid_for.as_secs(),
+        };
+        Ok(PresignedUpload {
+            url: self.upload_url.clone(),
+            fields: s3_post::form_fields(&policy, &signer, now),
+        })
+    }
+
+    async fn peek(&self, key: &ImageKey, head: usize) -> Result<Option<StoredObject>, ServiceError> {
+        let read = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .range(format!("bytes=0-{}", head.max(1) - 1))
+            .send()
+            .await;
+        let out = match read {
+            Ok(out) => out,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(None)
+            }
+            // An empty object has no byte 0.
+            Err(err) if err.as_service_error().and_then(|e| e.meta().code()) == Some("InvalidRange") => {
+                return Ok(Some(StoredObject { size: 0, head: vec![] }))
+            }
+            Err(err) => return Err(super::sdk_error(SERVICE, &err)),
+        };
+        // `bytes 0-15/12345`: the whole object's size is after the slash.
+        let size = out
+            .content_range()
+            .and_then(|r| r.rsplit('/').next())
+            .and_then(|total| total.parse().ok())
+            .or_else(|| out.content_length().and_then(|n| u64::try_from(n).ok()))
+            .unwrap_or(0);
+        let bytes = out.body.collect().await.map_err(|e| {
+            ServiceError::new(SERVICE, ServiceErrorKind::Unavailable, format!("reading: {e}"))
+        })?;
+        let mut bytes = bytes.into_bytes().to_vec();
+        bytes.truncate(head);
+        Ok(Some(StoredObject { size, head: bytes }))
+    }
+
+    async fn move_image(
+        &self,
+        from: &ImageKey,
+        to: &ImageKey,
+        format: ImageFormat,
+    ) -> Result<(), ServiceError> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .copy_source(format!("{}/{}", self.bucket, from.as_str()))
+            .key(to.as_str())
+            .metadata_directive(MetadataDirective::Replace)
+            .content_type(format.content_type())
+            .tagging_directive(TaggingDirective::Replace)
+            .tagging(Self::unused_tagging())
+            .send()
+            .await
+            .or_service(SERVICE)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(from.as_str())
+            .send()
+            .await
+            .or_service(SERVICE)?;
+        Ok(())
     }
 
     async fn keep_images(&self, prefix: &str) -> Result<(), ServiceError> {

@@ -64,6 +64,13 @@ impl ImageKey {
         format!("{}documents/{document}/", Self::tenant_prefix(tenant))
     }
 
+    /// Where an upload through a presigned POST lands: `tenants/<tenant>/uploads/<ref>`. The
+    /// tenant comes from the caller's key, never from the reference, so a reference can only
+    /// name an object of the caller's own tenant.
+    pub fn upload(tenant: &TenantId, upload: &UploadRef) -> Self {
+        Self(format!("{}uploads/{}", Self::tenant_prefix(tenant), upload.0))
+    }
+
     /// The prefix of every image of one tenant.
     pub fn tenant_prefix(tenant: &TenantId) -> String {
         format!("tenants/{tenant}/")
@@ -90,6 +97,27 @@ impl fmt::Display for ImageKey {
     }
 }
 
+/// The reference of an upload (`POST /api/uploads` hands it out, the image routes take it as
+/// `{"s3ref": ...}`): a ULID in lower case, so it can only be a key segment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UploadRef(String);
+
+impl UploadRef {
+    pub fn generate() -> Self {
+        Self(ulid::Ulid::new().to_string().to_ascii_lowercase())
+    }
+
+    /// A reference as a caller sent it back: 26 characters of Crockford base32 (either case).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok = raw.len() == 26 && ulid::Ulid::from_string(raw).is_ok();
+        ok.then(|| Self(raw.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +139,21 @@ mod tests {
             .starts_with(&ImageKey::document_prefix(&tenant, &doc)));
         let face = ImageKey::new(&tenant, &doc, ImageSide::Face, ImageFormat::Png);
         assert_eq!(face.as_str(), "tenants/acme/documents/doc-1/face.png");
+    }
+
+    #[test]
+    fn an_upload_lands_under_the_callers_tenant_whatever_the_reference() {
+        let (tenant, _) = ids();
+        let upload = UploadRef::parse("01JD3V6Q3W0C9Z8Y7X6W5V4T3S").unwrap();
+        assert_eq!(
+            ImageKey::upload(&tenant, &upload).as_str(),
+            "tenants/acme/uploads/01jd3v6q3w0c9z8y7x6w5v4t3s"
+        );
+        for raw in ["", "../x", "01JD3V6Q3W0C9Z8Y7X6W5V4T3", "tenants/b/uploads/01JD3V6Q3W0C9Z8Y7X6W5V4T3S", "01JD3V6Q3W0C9Z8Y7X6W5V4T3S/"] {
+            assert_eq!(UploadRef::parse(raw), None, "{raw}");
+        }
+        let fresh = UploadRef::generate();
+        assert_eq!(UploadRef::parse(fresh.as_str()), Some(fresh));
     }
 
     #[test]

@@ -15,6 +15,14 @@ pub enum ImageFormat {
     Jpeg,
 }
 
+/// The most one image may be: Textract's limit for a synchronous PNG/JPEG (Rekognition's for
+/// an S3 object is 15 MB). Three sides at this size are the published 30 MB. Uploads through a
+/// presigned POST are capped here by S3 itself (the policy's `content-length-range`).
+pub const MAX_IMAGE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// How many leading bytes [`ImageFormat::sniff`] needs at most.
+pub const SNIFF_BYTES: usize = 16;
+
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// A PNG's first chunk is always IHDR, 13 bytes long.
 const PNG_IHDR: &[u8] = b"\0\0\0\x0dIHDR";
@@ -39,6 +47,13 @@ impl ImageFormat {
             Self::Png => "image/png",
             Self::Jpeg => "image/jpeg",
         }
+    }
+
+    /// The format a `Content-Type` names (`image/png`, `image/jpeg`), case-insensitively.
+    pub fn from_content_type(content_type: &str) -> Option<Self> {
+        [Self::Png, Self::Jpeg]
+            .into_iter()
+            .find(|f| f.content_type().eq_ignore_ascii_case(content_type.trim()))
     }
 
     pub fn extension(self) -> &'static str {
@@ -158,12 +173,14 @@ fn strip_data_url(input: &str) -> Result<&str, ImageError> {
     }
 }
 
-/// How a caller gave one image: an URL to fetch, or the image itself.
+/// How a caller gave one image: an URL to fetch, the image itself, or an object it uploaded
+/// through a presigned POST (`{"s3ref": ...}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageInput {
     /// `http(s)://…`, as given (the fetcher refuses anything but https).
     Url(String),
     Inline(Image),
+    Uploaded(super::UploadRef),
 }
 
 impl ImageInput {

@@ -17,14 +17,14 @@ mod request;
 pub mod stats;
 
 pub use api_key::{ApiKey, ApiKeyHash};
-pub use capture::{ImageKey, ImageSide};
+pub use capture::{ImageKey, ImageSide, UploadRef};
 pub use country::Country;
 pub use document::{DocumentIdentification, IdInformation, StoredDocument};
 pub use document_dates::{DateParts, DerivedDates, DocumentDate};
 pub use email::Email;
 pub use id_extraction::{id_information, ExtractedField, NotAnIdentityDocument};
 pub use ids::{DocumentId, RequestId, TenantId};
-pub use image::{Image, ImageError, ImageFormat, ImageInput};
+pub use image::{Image, ImageError, ImageFormat, ImageInput, MAX_IMAGE_BYTES, SNIFF_BYTES};
 pub use otp::{Otp, OtpHash, OtpHasher, OtpPolicy, MIN_SECRET_LEN};
 pub use phone::PhoneNumber;
 pub use request::{NewKycRequest, RequestStatus, Transition, TransitionError};

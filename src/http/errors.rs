@@ -238,7 +238,7 @@ impl ApiError {
 
 /// A store or service failure: logged here, answered by its kind — worth retrying (503 with
 /// `Retry-After`), too slow (504), or a fault of ours (500).
-fn internal(err: &crate::ports::ServiceError, doing: &'static str) -> ApiError {
+pub(super) fn internal(err: &crate::ports::ServiceError, doing: &'static str) -> ApiError {
     use crate::ports::ServiceErrorKind as Kind;
     tracing::error!(error = %err, kind = %err.kind, doing, "service failure");
     match err.kind {

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request};
 use serde_json::{Map, Value};
 
 use super::errors::ApiError;
-use crate::domain::{ImageInput, ImageSide};
+use crate::domain::{ImageInput, ImageSide, UploadRef};
 use crate::messages;
 
 /// The published bound on the images of one request. API Gateway (10 MB) and Lambda (6 MB)
@@ -59,31 +59,45 @@ pub fn side_errors(side: ImageSide) -> SideErrors {
     }
 }
 
-/// The image of `side` in `body`: absent (or null) is `None`; an array, or an object giving
-/// both `url` and `base64`, is more than one image.
+/// How the published errors name an image that is not usable (a bad URL, a bad or foreign
+/// upload reference).
+fn invalid_image(side: ImageSide) -> ApiError {
+    match side {
+        ImageSide::Face => ApiError::InvalidFaceImage,
+        _ => ApiError::InvalidDocumentImage,
+    }
+}
+
+/// The image of `side` in `body`: absent (or null) is `None`; a string (URL or base64), or an
+/// object with exactly one of `url`, `base64` and `s3ref` (the reference `POST /api/uploads`
+/// gave). An array, or an object giving more than one, is more than one image.
 pub fn image_field(
     body: &Map<String, Value>,
     side: ImageSide,
 ) -> Result<Option<ImageInput>, ApiError> {
     let errors = side_errors(side);
+    let not_a_string = || ApiError::BadRequest(messages::field_must_be_string(side.field()));
     let raw = match body.get(side.field()) {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => s.as_str(),
         Some(Value::Array(_)) => return Err(errors.more_than_one),
-        Some(Value::Object(o)) => match (o.get("url"), o.get("base64")) {
-            (Some(_), Some(_)) => return Err(errors.more_than_one),
-            (Some(Value::String(s)), None) | (None, Some(Value::String(s))) => s.as_str(),
-            _ => {
-                return Err(ApiError::BadRequest(messages::field_must_be_string(
-                    side.field(),
-                )))
+        Some(Value::Object(o)) => {
+            let given: Vec<(&str, &Value)> = ["url", "base64", "s3ref"]
+                .into_iter()
+                .filter_map(|k| o.get(k).map(|v| (k, v)))
+                .collect();
+            match given.as_slice() {
+                [("s3ref", Value::String(s))] => {
+                    return UploadRef::parse(s.trim())
+                        .map(|r| Some(ImageInput::Uploaded(r)))
+                        .ok_or_else(|| invalid_image(side));
+                }
+                [(_, Value::String(s))] => s.as_str(),
+                [_, _, ..] => return Err(errors.more_than_one),
+                _ => return Err(not_a_string()),
             }
-        },
-        Some(_) => {
-            return Err(ApiError::BadRequest(messages::field_must_be_string(
-                side.field(),
-            )))
         }
+        Some(_) => return Err(not_a_string()),
     };
     ImageInput::parse(raw)
         .map(Some)

@@ -20,6 +20,7 @@ mod kyc_requests;
 pub mod page_token;
 mod stats;
 mod submit;
+mod uploads;
 
 use std::time::Instant;
 
@@ -38,6 +39,7 @@ use crate::ports::Ports;
 enum Route {
     Document,
     Face,
+    Upload,
     Submit,
     List,
     GetOne,
@@ -55,6 +57,7 @@ const ROUTES: &[(&str, Method, Route)] = &[
         Route::Document,
     ),
     ("/api/face-authentication", Method::POST, Route::Face),
+    ("/api/uploads", Method::POST, Route::Upload),
     ("/api/kyc-request", Method::POST, Route::Submit),
     ("/api/requests", Method::GET, Route::List),
     ("/api/requests/{id}", Method::GET, Route::GetOne),
@@ -154,6 +157,7 @@ async fn route<P: Ports>(
     match route {
         Route::Document => document_authentication::handle(app, &tenant, &request, now).await,
         Route::Face => face_authentication::handle(app, &tenant, &request).await,
+        Route::Upload => uploads::handle(app, &tenant, &request, now).await,
         Route::Submit => submit::handle(app, &caller, json_body(&request)?, now).await,
         Route::List => kyc_requests::list(app, &tenant, query, now).await,
         Route::GetOne => kyc_requests::get_one(app, &tenant, id, now).await,

@@ -6,7 +6,7 @@ mod onboarding;
 
 pub use onboarding::{
     DocumentReader, DocumentStore, FaceComparison, FaceError, FaceMatcher, ImageFetcher,
-    ImageStore, ReadError, ReadField, UnusableUrl,
+    ImageStore, PresignedUpload, ReadError, ReadField, StoredObject, UnusableUrl,
 };
 
 use std::collections::{BTreeMap, HashMap};

@@ -6,7 +6,22 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::ServiceError;
-use crate::domain::{DocumentId, DocumentIdentification, Image, ImageKey, TenantId};
+use crate::domain::{DocumentId, DocumentIdentification, Image, ImageFormat, ImageKey, TenantId};
+
+/// A form that uploads one image straight to the bucket (a presigned S3 POST): post `fields`,
+/// then the file, as `multipart/form-data` to `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresignedUpload {
+    pub url: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// What is stored under a key: its size and its first bytes (enough to tell its format).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub size: u64,
+    pub head: Vec<u8>,
+}
 
 /// The private image bucket. Keys come from [`ImageKey`], so they are tenant-scoped.
 pub trait ImageStore: Send + Sync {
@@ -33,6 +48,32 @@ pub trait ImageStore: Send + Sync {
     /// does the unused document record. Once a request names the document, its images (every
     /// object under `prefix`) are kept.
     fn keep_images(&self, prefix: &str) -> impl Future<Output = Result<(), ServiceError>> + Send;
+
+    /// A form that lets a client upload one image of `format`, of at most `max_bytes`, to
+    /// `key` (stored as unused, like every image), until `valid_for` after `now`.
+    fn presign_upload(
+        &self,
+        key: &ImageKey,
+        format: ImageFormat,
+        max_bytes: u64,
+        valid_for: Duration,
+        now: u64,
+    ) -> impl Future<Output = Result<PresignedUpload, ServiceError>> + Send;
+
+    /// The size and first `head` bytes of the object under `key`; `None` when there is none.
+    fn peek(
+        &self,
+        key: &ImageKey,
+        head: usize,
+    ) -> impl Future<Output = Result<Option<StoredObject>, ServiceError>> + Send;
+
+    /// Moves an uploaded object to another key, as an unused image of `format`.
+    fn move_image(
+        &self,
+        from: &ImageKey,
+        to: &ImageKey,
+        format: ImageFormat,
+    ) -> impl Future<Output = Result<(), ServiceError>> + Send;
 }
 
 /// Why an image URL gave no image. Always the caller's to fix (a 400), never ours.

@@ -7,7 +7,7 @@ use futures::future::try_join_all;
 
 use crate::domain::{
     id_information, DocumentDate, DocumentId, DocumentIdentification, ExtractedField, Image,
-    ImageInput, ImageKey, ImageSide, TenantId,
+    ImageFormat, ImageInput, ImageKey, ImageSide, TenantId, MAX_IMAGE_BYTES, SNIFF_BYTES,
 };
 use crate::ports::{
     DocumentReader, DocumentStore, ImageFetcher, ImageStore, ReadError, ServiceError,
@@ -40,15 +40,70 @@ pub struct AuthenticatedDocument {
     pub document: DocumentIdentification,
 }
 
-/// The image of one side, fetched if given by URL.
-pub(crate) async fn resolve<F: ImageFetcher>(
+/// One image as the steps have it: its bytes (inline, or fetched from an URL), or an object the
+/// client uploaded to the bucket through a presigned POST, checked but not read.
+#[derive(Debug, Clone)]
+pub(crate) enum Captured {
+    Bytes(Image),
+    Uploaded { key: ImageKey, format: ImageFormat },
+}
+
+impl Captured {
+    pub(crate) fn format(&self) -> ImageFormat {
+        match self {
+            Captured::Bytes(image) => image.format(),
+            Captured::Uploaded { format, .. } => *format,
+        }
+    }
+
+    /// Stores the image under `key`: written, or the upload moved there (with its tags).
+    pub(crate) async fn store<I: ImageStore>(
+        &self,
+        images: &I,
+        key: &ImageKey,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Captured::Bytes(image) => images.put_image(key, image).await,
+            Captured::Uploaded {
+                key: upload,
+                format,
+            } => images.move_image(upload, key, *format).await,
+        }
+    }
+}
+
+/// The image of one side: fetched if given by URL; if uploaded, the object under the caller's
+/// tenant's upload key must exist, be 1 byte to [`MAX_IMAGE_BYTES`] and start as a PNG or a
+/// JPEG does (sniffed from its first bytes, before any service reads it). Another tenant's
+/// reference names no object of this tenant: the same error as a bad image.
+pub(crate) async fn resolve<I: ImageStore, F: ImageFetcher>(
+    images: &I,
     fetcher: &F,
+    tenant: &TenantId,
     side: ImageSide,
     input: ImageInput,
-) -> Result<Image, ImageSide> {
+) -> Result<Captured, DocumentError> {
+    let invalid = DocumentError::InvalidImage(side);
     match input {
-        ImageInput::Inline(image) => Ok(image),
-        ImageInput::Url(url) => fetcher.fetch(&url).await.map_err(|_| side),
+        ImageInput::Inline(image) => Ok(Captured::Bytes(image)),
+        ImageInput::Url(url) => fetcher
+            .fetch(&url)
+            .await
+            .map(Captured::Bytes)
+            .map_err(|_| invalid),
+        ImageInput::Uploaded(upload) => {
+            let key = ImageKey::upload(tenant, &upload);
+            let Some(object) = images.peek(&key, SNIFF_BYTES).await? else {
+                return Err(invalid);
+            };
+            if !(1..=MAX_IMAGE_BYTES).contains(&object.size) {
+                return Err(invalid);
+            }
+            match ImageFormat::sniff(&object.head) {
+                Some(format) => Ok(Captured::Uploaded { key, format }),
+                None => Err(invalid),
+            }
+        }
     }
 }
 
@@ -73,16 +128,15 @@ where
         input.side.map(|i| (ImageSide::Side, i)),
     ];
     let fetched = try_join_all(sides.into_iter().flatten().map(|(side, input)| async move {
-        resolve(fetcher, side, input)
+        resolve(images, fetcher, tenant, side, input)
             .await
             .map(|image| (side, image))
     }))
-    .await
-    .map_err(DocumentError::InvalidImage)?;
+    .await?;
 
     let id = DocumentId::parse(&ulid::Ulid::new().to_string().to_ascii_lowercase())
         .expect("a ULID is key-safe");
-    let keyed: Vec<(ImageSide, ImageKey, Image)> = fetched
+    let keyed: Vec<(ImageSide, ImageKey, Captured)> = fetched
         .into_iter()
         .map(|(side, image)| {
             (
@@ -104,7 +158,7 @@ where
     let stored = try_join_all(
         keyed
             .iter()
-            .map(|(_, key, image)| images.put_image(key, image)),
+            .map(|(_, key, image)| image.store(images, key)),
     )
     .await;
     let outcome = match stored {

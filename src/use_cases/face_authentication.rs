@@ -7,7 +7,7 @@ use crate::ports::{
     DocumentStore, FaceComparison, FaceError, FaceMatcher, ImageFetcher, ImageStore, ServiceError,
 };
 
-use super::document_authentication::resolve;
+use super::document_authentication::{resolve, DocumentError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaceAuthError {
@@ -56,11 +56,13 @@ where
         .as_deref()
         .and_then(|raw| ImageKey::stored(tenant, raw))
         .ok_or(FaceAuthError::NoDocumentImage)?;
-    let selfie = resolve(fetcher, ImageSide::Face, face)
-        .await
-        .map_err(|_| FaceAuthError::InvalidImage)?;
+    let selfie = match resolve(images, fetcher, tenant, ImageSide::Face, face).await {
+        Ok(selfie) => selfie,
+        Err(DocumentError::Service(e)) => return Err(FaceAuthError::Service(e)),
+        Err(_) => return Err(FaceAuthError::InvalidImage),
+    };
     let key = ImageKey::new(tenant, document_id, ImageSide::Face, selfie.format());
-    images.put_image(&key, &selfie).await?;
+    selfie.store(images, &key).await?;
 
     let refused = match matcher.compare_faces(&key, &front, threshold).await {
         Ok(FaceComparison::Match { similarity }) => {

@@ -7,6 +7,7 @@
 //! - `document_authentication`: identity document images → stored, read, a document record.
 //! - `face_authentication`: a selfie → compared with the document's face, the score recorded.
 //! - `review`: the business lists, reads, accepts, deletes and clears its requests.
+//! - `uploads`: a presigned upload of one large image, named afterwards by its reference.
 
 pub mod answer_call;
 pub mod authenticate;
@@ -14,3 +15,4 @@ pub mod document_authentication;
 pub mod face_authentication;
 pub mod review;
 pub mod submit;
+pub mod uploads;

@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::domain::{Image, ImageKey};
+use crate::domain::{Image, ImageFormat, ImageKey};
 use crate::ports::{
-    DocumentReader, FaceComparison, FaceError, FaceMatcher, ImageFetcher, ImageStore, ReadError,
-    ReadField, ServiceError, ServiceErrorKind, UnusableUrl,
+    DocumentReader, FaceComparison, FaceError, FaceMatcher, ImageFetcher, ImageStore,
+    PresignedUpload, ReadError, ReadField, ServiceError, ServiceErrorKind, StoredObject,
+    UnusableUrl,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -21,6 +22,8 @@ pub struct MemoryImageStore {
     images: Mutex<BTreeMap<ImageKey, Image>>,
     /// The keys stored as unused (not yet kept by [`ImageStore::keep_images`]).
     unused: Mutex<std::collections::BTreeSet<ImageKey>>,
+    /// What clients uploaded through presigned forms: any bytes (S3 checks only the size).
+    uploads: Mutex<BTreeMap<ImageKey, Vec<u8>>>,
     fail: Mutex<bool>,
 }
 
@@ -31,6 +34,17 @@ impl MemoryImageStore {
 
     pub fn get(&self, key: &ImageKey) -> Option<Image> {
         lock(&self.images).get(key).cloned()
+    }
+
+    /// A client's upload through a presigned form, as S3 would store it.
+    pub fn upload(&self, key: &ImageKey, bytes: &[u8]) {
+        lock(&self.uploads).insert(key.clone(), bytes.to_vec());
+        lock(&self.unused).insert(key.clone());
+    }
+
+    /// Whether an upload is still where the client put it.
+    pub fn has_upload(&self, key: &ImageKey) -> bool {
+        lock(&self.uploads).contains_key(key)
     }
 
     /// Whether the image is still stored as unused (the bucket would expire it).
@@ -78,6 +92,61 @@ impl ImageStore for MemoryImageStore {
             images.remove(key);
             lock(&self.unused).remove(key);
         }
+        Ok(())
+    }
+
+    async fn presign_upload(
+        &self,
+        key: &ImageKey,
+        format: ImageFormat,
+        max_bytes: u64,
+        valid_for: Duration,
+        now: u64,
+    ) -> Result<PresignedUpload, ServiceError> {
+        self.check()?;
+        Ok(PresignedUpload {
+            url: "memory://uploads".into(),
+            fields: vec![
+                ("key".into(), key.to_string()),
+                ("Content-Type".into(), format.content_type().into()),
+                ("max".into(), max_bytes.to_string()),
+                ("expires".into(), (now + valid_for.as_secs()).to_string()),
+            ],
+        })
+    }
+
+    async fn peek(&self, key: &ImageKey, head: usize) -> Result<Option<StoredObject>, ServiceError> {
+        self.check()?;
+        let bytes = match lock(&self.uploads).get(key) {
+            Some(bytes) => bytes.clone(),
+            None => match lock(&self.images).get(key) {
+                Some(image) => image.bytes().to_vec(),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(StoredObject {
+            size: bytes.len() as u64,
+            head: bytes[..head.min(bytes.len())].to_vec(),
+        }))
+    }
+
+    async fn move_image(
+        &self,
+        from: &ImageKey,
+        to: &ImageKey,
+        _format: ImageFormat,
+    ) -> Result<(), ServiceError> {
+        self.check()?;
+        let bytes = lock(&self.uploads).remove(from).ok_or_else(|| {
+            ServiceError::new("memory-s3", ServiceErrorKind::Rejected, "no such upload")
+        })?;
+        let image = Image::from_bytes(bytes).map_err(|_| {
+            ServiceError::new("memory-s3", ServiceErrorKind::Rejected, "not an image")
+        })?;
+        lock(&self.images).insert(to.clone(), image);
+        let mut unused = lock(&self.unused);
+        unused.remove(from);
+        unused.insert(to.clone());
         Ok(())
     }
 
