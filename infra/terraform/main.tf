@@ -12,6 +12,7 @@ locals {
   routes = {
     document         = "POST /api/document-authentication"
     face             = "POST /api/face-authentication"
+    upload           = "POST /api/uploads"
     create           = "POST /api/kyc-request"
     list             = "GET /api/requests"
     get              = "GET /api/requests/{id}"

@@ -119,6 +119,9 @@ OPERATION_ACTIONS = {
     # Stored with the "unused" tag, which needs the tagging permission too.
     "put_object": {"s3:PutObject", "s3:PutObjectTagging"},
     "list_objects_v2": {"s3:ListBucket"},
+    # An upload moves under its document: copied (tags replaced), then deleted.
+    "copy_object": {"s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"},
+    "delete_object": {"s3:DeleteObject"},
     "delete_object_tagging": {"s3:DeleteObjectTagging"},
     # Presigned GET URLs are signed with the function's role.
     "get_object": {"s3:GetObject"},

@@ -40,7 +40,7 @@ impl Aws {
             images: s3::S3ImageStore::new(
                 s3::client(sdk),
                 image_bucket,
-                s3::upload_url(sdk, image_bucket),
+                s3::UploadSigning::new(sdk, image_bucket),
             ),
             fetcher: image_url::ImageUrlFetcher::new(image_url::FetchLimits::default())?,
             reader: textract::TextractReader::new(aws_sdk_textract::Client::new(sdk), image_bucket),

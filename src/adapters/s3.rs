@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
+use aws_sdk_s3::config::{Credentials, ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::config::{Credentials, ProvideCredentials};
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier, TaggingDirective};
 use aws_sdk_s3::Client;
 
@@ -28,22 +27,37 @@ const DELETE_BATCH: usize = 1000;
 pub struct S3ImageStore {
     client: Client,
     bucket: String,
-    /// Where presigned upload forms post to (the bucket's endpoint).
-    upload_url: String,
+    uploads: Option<UploadSigning>,
 }
 
-/// The bucket's URL for browser-based uploads: path-style under an endpoint override (a local
-/// stand-in), else the bucket's virtual-hosted regional endpoint.
-pub fn upload_url(sdk: &aws_config::SdkConfig, bucket: &str) -> String {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
-        .ok()
-        .or_else(|| sdk.endpoint_url().map(str::to_owned));
-    match endpoint {
-        Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
-        None => {
-            let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
-            format!("https://{bucket}.s3.{region}.amazonaws.com")
-        }
+/// What signing upload forms needs beside the client: where they post to, and the credentials
+/// and region of the SDK configuration (the client's own are not readable).
+#[derive(Clone, Debug)]
+pub struct UploadSigning {
+    url: String,
+    credentials: SharedCredentialsProvider,
+    region: String,
+}
+
+impl UploadSigning {
+    /// From the functions' SDK configuration: the bucket's URL is path-style under an endpoint
+    /// override (a local stand-in has no per-bucket host names), else the bucket's
+    /// virtual-hosted regional endpoint. `None` without credentials.
+    pub fn new(sdk: &aws_config::SdkConfig, bucket: &str) -> Option<Self> {
+        let region = sdk.region().map(|r| r.as_ref()).unwrap_or("us-east-1");
+        let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+            .ok()
+            .filter(|e| !e.is_empty())
+            .or_else(|| sdk.endpoint_url().map(str::to_owned));
+        let url = match endpoint {
+            Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+            None => format!("https://{bucket}.s3.{region}.amazonaws.com"),
+        };
+        Some(Self {
+            url,
+            credentials: sdk.credentials_provider()?,
+            region: region.to_owned(),
+        })
     }
 }
 
@@ -59,11 +73,12 @@ pub fn client(sdk: &aws_config::SdkConfig) -> Client {
 }
 
 impl S3ImageStore {
-    pub fn new(client: Client, bucket: impl Into<String>, upload_url: impl Into<String>) -> Self {
+    /// `uploads`: how to sign upload forms (`None`: `presign_upload` fails).
+    pub fn new(client: Client, bucket: impl Into<String>, uploads: Option<UploadSigning>) -> Self {
         Self {
             client,
             bucket: bucket.into(),
-            upload_url: upload_url.into(),
+            uploads,
         }
     }
 
@@ -71,18 +86,27 @@ impl S3ImageStore {
         format!("{}={}", UNUSED_TAG.0, UNUSED_TAG.1)
     }
 
-    /// The credentials the client signs with, for a form the SDK cannot presign.
-    async fn credentials(&self) -> Result<Credentials, ServiceError> {
-        let provider = self.client.config().credentials_provider().ok_or_else(|| {
-            ServiceError::new(SERVICE, ServiceErrorKind::Rejected, "no credentials to sign with")
-        })?;
-        provider.provide_credentials().await.map_err(|e| {
+    /// How to sign upload forms, and the credentials to sign one with now.
+    async fn signing(&self) -> Result<(&UploadSigning, Credentials), ServiceError> {
+        let signing = self.uploads.as_ref().ok_or_else(|| {
             ServiceError::new(
                 SERVICE,
-                ServiceErrorKind::Unavailable,
-                format!("credentials: {e}"),
+                ServiceErrorKind::Rejected,
+                "no credentials to sign with",
             )
-        })
+        })?;
+        let credentials = signing
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| {
+                ServiceError::new(
+                    SERVICE,
+                    ServiceErrorKind::Unavailable,
+                    format!("credentials: {e}"),
+                )
+            })?;
+        Ok((signing, credentials))
     }
 
     pub fn bucket(&self) -> &str {
@@ -157,13 +181,12 @@ impl ImageStore for S3ImageStore {
         valid_for: Duration,
         now: u64,
     ) -> Result<PresignedUpload, ServiceError> {
-        let credentials = self.credentials().await?;
-        let region = self.client.config().region().map(|r| r.to_string());
+        let (signing, credentials) = self.signing().await?;
         let signer = Signer {
             access_key_id: credentials.access_key_id(),
             secret_access_key: credentials.secret_access_key(),
             session_token: credentials.session_token(),
-            region: region.as_deref().unwrap_or("us-east-1"),
+            region: &signing.region,
         };
         let tagging = s3_post::tagging_xml(UNUSED_TAG.0, UNUSED_TAG.1);
         let policy = PostPolicy {
@@ -175,12 +198,16 @@ impl ImageStore for S3ImageStore {
             expires_at: now + valid_for.as_secs(),
         };
         Ok(PresignedUpload {
-            url: self.upload_url.clone(),
+            url: signing.url.clone(),
             fields: s3_post::form_fields(&policy, &signer, now),
         })
     }
 
-    async fn peek(&self, key: &ImageKey, head: usize) -> Result<Option<StoredObject>, ServiceError> {
+    async fn peek(
+        &self,
+        key: &ImageKey,
+        head: usize,
+    ) -> Result<Option<StoredObject>, ServiceError> {
         let read = self
             .client
             .get_object()
@@ -195,8 +222,13 @@ impl ImageStore for S3ImageStore {
                 return Ok(None)
             }
             // An empty object has no byte 0.
-            Err(err) if err.as_service_error().and_then(|e| e.meta().code()) == Some("InvalidRange") => {
-                return Ok(Some(StoredObject { size: 0, head: vec![] }))
+            Err(err)
+                if err.as_service_error().and_then(|e| e.meta().code()) == Some("InvalidRange") =>
+            {
+                return Ok(Some(StoredObject {
+                    size: 0,
+                    head: vec![],
+                }))
             }
             Err(err) => return Err(super::sdk_error(SERVICE, &err)),
         };
@@ -208,7 +240,11 @@ impl ImageStore for S3ImageStore {
             .or_else(|| out.content_length().and_then(|n| u64::try_from(n).ok()))
             .unwrap_or(0);
         let bytes = out.body.collect().await.map_err(|e| {
-            ServiceError::new(SERVICE, ServiceErrorKind::Unavailable, format!("reading: {e}"))
+            ServiceError::new(
+                SERVICE,
+                ServiceErrorKind::Unavailable,
+                format!("reading: {e}"),
+            )
         })?;
         let mut bytes = bytes.into_bytes().to_vec();
         bytes.truncate(head);

@@ -83,7 +83,10 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec
 pub fn policy_document(policy: &PostPolicy<'_>, signer: &Signer<'_>, now: u64) -> Value {
     let (amz_date, date, _) = stamps(now);
     let (_, _, expiration) = stamps(policy.expires_at);
-    let credential = format!("{}/{date}/{}/s3/aws4_request", signer.access_key_id, signer.region);
+    let credential = format!(
+        "{}/{date}/{}/s3/aws4_request",
+        signer.access_key_id, signer.region
+    );
     let mut conditions = vec![
         json!({"bucket": policy.bucket}),
         json!({"key": policy.key}),
@@ -106,13 +109,20 @@ pub fn policy_document(policy: &PostPolicy<'_>, signer: &Signer<'_>, now: u64) -
 
 /// The form fields of the upload, in the order to send them (then the file, last): each
 /// condition's field, the base64 policy and its signature.
-pub fn form_fields(policy: &PostPolicy<'_>, signer: &Signer<'_>, now: u64) -> Vec<(String, String)> {
+pub fn form_fields(
+    policy: &PostPolicy<'_>,
+    signer: &Signer<'_>,
+    now: u64,
+) -> Vec<(String, String)> {
     let document = policy_document(policy, signer, now);
     let encoded = STANDARD.encode(document.to_string());
     let (amz_date, date, _) = stamps(now);
     let key = signing_key(signer.secret_access_key, &date, signer.region, "s3");
     let signature = hex::encode(hmac(&key, encoded.as_bytes()));
-    let credential = format!("{}/{date}/{}/s3/aws4_request", signer.access_key_id, signer.region);
+    let credential = format!(
+        "{}/{date}/{}/s3/aws4_request",
+        signer.access_key_id, signer.region
+    );
     let mut fields = vec![
         ("key".to_owned(), policy.key.to_owned()),
         ("Content-Type".to_owned(), policy.content_type.to_owned()),
@@ -155,7 +165,9 @@ mod tests {
             key: "uploads/acme/01jd3v6q3w0c9z8y7x6w5v4t3s",
             content_type: "image/jpeg",
             max_bytes: 10 * 1024 * 1024,
-            tagging: Some("<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"),
+            tagging: Some(
+                "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>",
+            ),
             expires_at: 1_451_347_200 + 600,
         }
     }
@@ -196,7 +208,9 @@ mod tests {
             if name == "policy" || name == "x-amz-signature" {
                 continue;
             }
-            let bound = conditions.iter().any(|c| c.get(name) == Some(&json!(value)));
+            let bound = conditions
+                .iter()
+                .any(|c| c.get(name) == Some(&json!(value)));
             assert!(bound, "{name} is not in the policy");
         }
     }
@@ -216,7 +230,10 @@ mod tests {
         let document: Value = serde_json::from_slice(&decoded).unwrap();
         assert_eq!(document, policy_document(&policy(), &SIGNER, now));
         let key = signing_key(SIGNER.secret_access_key, "20151229", "us-east-1", "s3");
-        assert_eq!(get("x-amz-signature"), hex::encode(hmac(&key, get("policy").as_bytes())));
+        assert_eq!(
+            get("x-amz-signature"),
+            hex::encode(hmac(&key, get("policy").as_bytes()))
+        );
         assert_eq!(get("x-amz-algorithm"), "AWS4-HMAC-SHA256");
         assert_eq!(fields.last().unwrap().0, "x-amz-signature");
         // Another day, another key: the same policy signs differently.

@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 let images = ekyc::adapters::s3::S3ImageStore::new(
                     ekyc::adapters::s3::client(&sdk),
                     &bucket,
-                    ekyc::adapters::s3::upload_url(&sdk, &bucket),
+                    None,
                 );
                 images.ensure_bucket().await.map_err(|e| e.to_string())?;
                 eprintln!("bucket {bucket} is ready");

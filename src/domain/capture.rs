@@ -68,7 +68,11 @@ impl ImageKey {
     /// tenant comes from the caller's key, never from the reference, so a reference can only
     /// name an object of the caller's own tenant.
     pub fn upload(tenant: &TenantId, upload: &UploadRef) -> Self {
-        Self(format!("{}uploads/{}", Self::tenant_prefix(tenant), upload.0))
+        Self(format!(
+            "{}uploads/{}",
+            Self::tenant_prefix(tenant),
+            upload.0
+        ))
     }
 
     /// The prefix of every image of one tenant.
@@ -149,7 +153,13 @@ mod tests {
             ImageKey::upload(&tenant, &upload).as_str(),
             "tenants/acme/uploads/01jd3v6q3w0c9z8y7x6w5v4t3s"
         );
-        for raw in ["", "../x", "01JD3V6Q3W0C9Z8Y7X6W5V4T3", "tenants/b/uploads/01JD3V6Q3W0C9Z8Y7X6W5V4T3S", "01JD3V6Q3W0C9Z8Y7X6W5V4T3S/"] {
+        for raw in [
+            "",
+            "../x",
+            "01JD3V6Q3W0C9Z8Y7X6W5V4T3",
+            "tenants/b/uploads/01JD3V6Q3W0C9Z8Y7X6W5V4T3S",
+            "01JD3V6Q3W0C9Z8Y7X6W5V4T3S/",
+        ] {
             assert_eq!(UploadRef::parse(raw), None, "{raw}");
         }
         let fresh = UploadRef::generate();

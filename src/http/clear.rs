@@ -23,13 +23,8 @@ struct Cleared {
 }
 
 pub(super) async fn handle<P: Ports>(app: &App<P>, tenant: &TenantId) -> Handled {
-    let outcome = review::clear(
-        &app.store,
-        &app.onboarding.images,
-        tenant,
-        app.clear_budget,
-    )
-    .await?;
+    let outcome =
+        review::clear(&app.store, &app.onboarding.images, tenant, app.clear_budget).await?;
     let body = Cleared {
         message: match outcome.remaining {
             0 => messages::CLEARED,

@@ -31,7 +31,10 @@ async fn onboard(app: &App<InMemory>) -> String {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let document = body["documentIdentificationId"].as_str().unwrap().to_owned();
+    let document = body["documentIdentificationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (status, body) = call(
         app,
         "POST",
@@ -51,13 +54,19 @@ async fn submit(app: &App<InMemory>, document: &str, i: u32) -> (StatusCode, Val
 async fn exists(app: &App<InMemory>, document: &str) -> bool {
     let tenant = TenantId::parse("acme").unwrap();
     let id = DocumentId::parse(document).unwrap();
-    app.store.get_document(&tenant, &id).await.unwrap().is_some()
+    app.store
+        .get_document(&tenant, &id)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 fn images_of(app: &App<InMemory>, document: &str) -> usize {
     let prefix = format!("tenants/acme/documents/{document}/");
     let keys = app.onboarding.images.keys();
-    keys.iter().filter(|k| k.as_str().starts_with(&prefix)).count()
+    keys.iter()
+        .filter(|k| k.as_str().starts_with(&prefix))
+        .count()
 }
 
 #[tokio::test]
@@ -77,12 +86,27 @@ async fn a_shared_document_survives_the_first_delete_and_goes_with_the_last() {
     // Used now: the bucket's rule for unused images no longer applies to them.
     assert!(keys.iter().all(|k| !app.onboarding.images.is_unused(k)));
 
-    let (status, _) = call(&app, "DELETE", "/api/delete-request", Some(json!({"id": ids[0]}))).await;
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        "/api/delete-request",
+        Some(json!({"id": ids[0]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(exists(&app, &document).await, "another request still names it");
+    assert!(
+        exists(&app, &document).await,
+        "another request still names it"
+    );
     assert_eq!(images_of(&app, &document), 3);
 
-    let (status, _) = call(&app, "DELETE", "/api/delete-request", Some(json!({"id": ids[1]}))).await;
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        "/api/delete-request",
+        Some(json!({"id": ids[1]})),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!exists(&app, &document).await, "gone with its last request");
     assert_eq!(images_of(&app, &document), 0);
@@ -99,7 +123,10 @@ async fn clearing_erases_every_document_only_its_requests_named() {
         assert_eq!(status, StatusCode::CREATED, "{created}");
     }
     let (status, cleared) = call(&app, "DELETE", "/api/clear-requests", None).await;
-    assert_eq!((status, cleared["deleted"].as_u64()), (StatusCode::OK, Some(3)));
+    assert_eq!(
+        (status, cleared["deleted"].as_u64()),
+        (StatusCode::OK, Some(3))
+    );
     for document in [&first, &second] {
         assert!(!exists(&app, document).await);
         assert_eq!(images_of(&app, document), 0);

@@ -246,8 +246,16 @@ async fn a_request_goes_through_every_route() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // The document record went with its only request (erasure): register it again.
-    let (tenant, doc) = (TenantId::parse("acme").unwrap(), DocumentId::parse("doc-1").unwrap());
-    assert!(app.store.get_document(&tenant, &doc).await.unwrap().is_none());
+    let (tenant, doc) = (
+        TenantId::parse("acme").unwrap(),
+        DocumentId::parse("doc-1").unwrap(),
+    );
+    assert!(app
+        .store
+        .get_document(&tenant, &doc)
+        .await
+        .unwrap()
+        .is_none());
     let document: DocumentIdentification =
         serde_json::from_str(include_str!("../../events/document.json")).unwrap();
     app.store.insert_document(&tenant, &doc, document);
@@ -506,3 +514,6 @@ mod onboarding;
 
 #[path = "erasure_tests.rs"]
 mod erasure;
+
+#[path = "uploads_tests.rs"]
+mod uploads;

@@ -75,5 +75,8 @@ pub(super) async fn handle<P: Ports>(
         max_bytes: upload.max_bytes,
         expires_at: upload.expires_at,
     };
-    Ok((json_response(StatusCode::CREATED, &body), "upload_presigned"))
+    Ok((
+        json_response(StatusCode::CREATED, &body),
+        "upload_presigned",
+    ))
 }

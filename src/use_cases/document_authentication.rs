@@ -155,12 +155,7 @@ where
     };
 
     // Stored first: the reader reads the images from the bucket (its inline limit is 5 MB).
-    let stored = try_join_all(
-        keyed
-            .iter()
-            .map(|(_, key, image)| image.store(images, key)),
-    )
-    .await;
+    let stored = try_join_all(keyed.iter().map(|(_, key, image)| image.store(images, key))).await;
     let outcome = match stored {
         Ok(_) => read_and_record(reader, store, tenant, &id, &key_of, now).await,
         Err(e) => Err(DocumentError::Service(e)),

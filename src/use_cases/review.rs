@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::domain::stats::{DayCounts, StatusCounts, Window};
 use crate::domain::{
-    DocumentId, DocumentIdentification, ImageFormat, ImageKey, ImageSide, RequestId,
-    RequestStatus, TenantId, Transition,
+    DocumentId, DocumentIdentification, ImageFormat, ImageKey, ImageSide, RequestId, RequestStatus,
+    TenantId, Transition,
 };
 use crate::ports::{
     ApiStore, ClearOutcome, ImageStore, Listing, PageCursor, ServiceError, StoredRequest,

@@ -160,13 +160,22 @@ async fn a_shared_document_survives_the_first_delete_and_nothing_of_the_user_out
 
     delete(&app, &t, &first).await;
     let left = user_items(&t.tenant).await;
-    assert!(left.iter().any(|i| pk(i).ends_with(&format!("#DOC#{document}"))));
+    assert!(left
+        .iter()
+        .any(|i| pk(i).ends_with(&format!("#DOC#{document}"))));
     assert_eq!(objects_under(&prefix(&t, &document)).await, images);
 
     delete(&app, &t, &second).await;
-    let left: Vec<String> = user_items(&t.tenant).await.iter().map(|i| pk(i).to_owned()).collect();
+    let left: Vec<String> = user_items(&t.tenant)
+        .await
+        .iter()
+        .map(|i| pk(i).to_owned())
+        .collect();
     // Only the record registered with the tenant (never used by these requests) remains.
-    assert_eq!(left, vec![format!("TENANT#{}#DOC#{}", t.tenant, t.document_id)]);
+    assert_eq!(
+        left,
+        vec![format!("TENANT#{}#DOC#{}", t.tenant, t.document_id)]
+    );
     assert!(objects_under(&prefix(&t, &document)).await.is_empty());
 }
 
@@ -187,10 +196,19 @@ async fn clearing_leaves_no_item_or_image_of_the_users() {
 
     let clear = request("DELETE", "/api/clear-requests", Some(&t.key), None, "");
     let cleared = body_json(&handle(&app, clear).await);
-    assert_eq!((cleared["deleted"].as_u64(), cleared["remaining"].as_u64()), (Some(7), Some(0)));
-    let left: Vec<String> = user_items(&t.tenant).await.iter().map(|i| pk(i).to_owned()).collect();
+    assert_eq!(
+        (cleared["deleted"].as_u64(), cleared["remaining"].as_u64()),
+        (Some(7), Some(0))
+    );
+    let left: Vec<String> = user_items(&t.tenant)
+        .await
+        .iter()
+        .map(|i| pk(i).to_owned())
+        .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert!(objects_under(&format!("tenants/{}/", t.tenant)).await.is_empty());
+    assert!(objects_under(&format!("tenants/{}/", t.tenant))
+        .await
+        .is_empty());
 }
 
 #[tokio::test]
@@ -208,7 +226,10 @@ async fn retention_is_set_on_creation_removed_on_verification_and_reset_on_failu
     let made = seed::pending(&t, "ttl", 3, &t.document_id).await;
     let items = tenant_items(&t.tenant).await;
     let used = doc(&items);
-    assert_eq!((ttl(&used), used["refs"].as_n().unwrap().as_str()), (None, "3"));
+    assert_eq!(
+        (ttl(&used), used["refs"].as_n().unwrap().as_str()),
+        (None, "3")
+    );
     // A pending request goes at its code's expiry plus the retention, with its reservations.
     let of = |items: &[Item], r: &seed::Made| -> Vec<Item> {
         items
@@ -238,11 +259,17 @@ async fn retention_is_set_on_creation_removed_on_verification_and_reset_on_failu
     let items = tenant_items(&t.tenant).await;
     let verified = of(&items, &made[0]);
     assert_eq!(verified.len(), 3, "the code went");
-    assert!(verified.iter().all(|i| ttl(i).is_none()), "kept: {verified:?}");
+    assert!(
+        verified.iter().all(|i| ttl(i).is_none()),
+        "kept: {verified:?}"
+    );
     let failed = of(&items, &made[1]);
     assert_eq!(failed.len(), 3);
     for item in &failed {
-        assert!(ttl(item).unwrap().abs_diff(failed_at + RETENTION) <= 5, "{item:?}");
+        assert!(
+            ttl(item).unwrap().abs_diff(failed_at + RETENTION) <= 5,
+            "{item:?}"
+        );
     }
 }
 
@@ -262,5 +289,10 @@ async fn a_used_documents_images_lose_the_unused_tag() {
         assert!(tags_of(key).await.is_empty(), "{key}");
     }
     let id = DocumentId::parse(&document).unwrap();
-    assert!(store().await.get_document(&t.tenant, &id).await.unwrap().is_some());
+    assert!(store()
+        .await
+        .get_document(&t.tenant, &id)
+        .await
+        .unwrap()
+        .is_some());
 }

@@ -188,7 +188,12 @@ impl Tenant {
     pub async fn register_document_again(&self) {
         store()
             .await
-            .put_document(&self.tenant, &self.document_id, &self.document, ekyc::unix_now())
+            .put_document(
+                &self.tenant,
+                &self.document_id,
+                &self.document,
+                ekyc::unix_now(),
+            )
             .await
             .unwrap();
     }

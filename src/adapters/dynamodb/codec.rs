@@ -362,7 +362,10 @@ mod tests {
         let item = document_item(&tenant, &id, &sample(), 1_700_000_000, 1_702_592_000).unwrap();
         assert_eq!(get_s(&item, "pk"), Some("TENANT#acme#DOC#passport-1"));
         assert_eq!(get_n::<i64>(&item, DOCUMENT_REFS), Some(0));
-        assert_eq!(get_n::<u64>(&item, keys::TTL_ATTRIBUTE), Some(1_702_592_000));
+        assert_eq!(
+            get_n::<u64>(&item, keys::TTL_ATTRIBUTE),
+            Some(1_702_592_000)
+        );
         assert_eq!(get_s(&item, "type"), Some("document"));
         assert_eq!(get_s(&item, "tenantId"), Some("acme"));
         assert_eq!(get_n::<u64>(&item, "createdAt"), Some(1_700_000_000));

@@ -15,8 +15,8 @@ use crate::adapters::OrServiceError;
 use crate::domain::stats::CounterChange;
 use crate::domain::{DocumentId, DocumentIdentification, RequestId, TenantId};
 use crate::ports::{
-    ClearOutcome, Deleted, Listing, Page, PageCursor, RequestLifecycle, ServiceError, ServiceErrorKind,
-    StoredRequest,
+    ClearOutcome, Deleted, Listing, Page, PageCursor, RequestLifecycle, ServiceError,
+    ServiceErrorKind, StoredRequest,
 };
 
 /// Requests removed per transaction in `clear_requests`: 4 items each, one count update per
@@ -210,7 +210,11 @@ impl DynamoStore {
                 }
                 Counted::Refused(reasons) => reasons,
             };
-            let failed = |i: usize| reasons.get(i).is_some_and(|r| r == "ConditionalCheckFailed");
+            let failed = |i: usize| {
+                reasons
+                    .get(i)
+                    .is_some_and(|r| r == "ConditionalCheckFailed")
+            };
             if counted && failed(document_at) && !(0..document_at).any(failed) {
                 counted = false;
             }

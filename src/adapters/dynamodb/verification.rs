@@ -118,7 +118,9 @@ impl VerificationStore for DynamoStore {
         // expired one goes `RETENTION_DAYS` from now, with its reservations.
         let retention = match to {
             RequestStatus::Verified => Some(None),
-            RequestStatus::Failed | RequestStatus::Expired => Some(Some(self.kept_until(details.now))),
+            RequestStatus::Failed | RequestStatus::Expired => {
+                Some(Some(self.kept_until(details.now)))
+            }
             RequestStatus::Pending | RequestStatus::Accepted => None,
         };
         if let Some(ttl) = retention {

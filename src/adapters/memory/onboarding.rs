@@ -115,7 +115,11 @@ impl ImageStore for MemoryImageStore {
         })
     }
 
-    async fn peek(&self, key: &ImageKey, head: usize) -> Result<Option<StoredObject>, ServiceError> {
+    async fn peek(
+        &self,
+        key: &ImageKey,
+        head: usize,
+    ) -> Result<Option<StoredObject>, ServiceError> {
         self.check()?;
         let bytes = match lock(&self.uploads).get(key) {
             Some(bytes) => bytes.clone(),
