@@ -12,4 +12,5 @@ mod review;
 #[allow(dead_code)] // shared with the browser test, which uses more of it
 mod seed;
 mod support;
+mod uploads;
 mod verify;
