@@ -85,6 +85,13 @@ async fn a_shared_document_survives_the_first_delete_and_goes_with_the_last() {
     }
     // Used now: the bucket's rule for unused images no longer applies to them.
     assert!(keys.iter().all(|k| !app.onboarding.images.is_unused(k)));
+    // A selfie taken after that (here a PNG, another key) is kept too.
+    let body = json!({"faceImage": STANDARD.encode(PNG), "documentIdentificationId": document});
+    let (status, _) = call(&app, "POST", "/api/face-authentication", Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    let keys = app.onboarding.images.keys();
+    assert_eq!(images_of(&app, &document), 4);
+    assert!(keys.iter().all(|k| !app.onboarding.images.is_unused(k)));
 
     let (status, _) = call(
         &app,
@@ -98,7 +105,7 @@ async fn a_shared_document_survives_the_first_delete_and_goes_with_the_last() {
         exists(&app, &document).await,
         "another request still names it"
     );
-    assert_eq!(images_of(&app, &document), 3);
+    assert_eq!(images_of(&app, &document), 4);
 
     let (status, _) = call(
         &app,

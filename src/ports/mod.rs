@@ -5,8 +5,8 @@
 mod onboarding;
 
 pub use onboarding::{
-    DocumentReader, DocumentStore, FaceComparison, FaceError, FaceMatcher, ImageFetcher,
-    ImageStore, PresignedUpload, ReadError, ReadField, StoredObject, UnusableUrl,
+    DocumentReader, DocumentStore, FaceComparison, FaceError, FaceMatcher, FaceRecorded,
+    ImageFetcher, ImageStore, PresignedUpload, ReadError, ReadField, StoredObject, UnusableUrl,
 };
 
 use std::collections::{BTreeMap, HashMap};

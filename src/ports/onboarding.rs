@@ -144,6 +144,13 @@ pub trait FaceMatcher: Send + Sync {
     ) -> impl Future<Output = Result<FaceComparison, FaceError>> + Send;
 }
 
+/// A face match recorded on a document record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaceRecorded {
+    /// A request names the document already.
+    pub used: bool,
+}
+
 /// The document records the onboarding steps write.
 pub trait DocumentStore: Send + Sync {
     /// Stores a new record; refuses (as a `Conflict`) an id that exists.
@@ -162,13 +169,14 @@ pub trait DocumentStore: Send + Sync {
         id: &DocumentId,
     ) -> impl Future<Output = Result<Option<DocumentIdentification>, ServiceError>> + Send;
 
-    /// Records a face match on an existing record: the score and the selfie's key. `false`
-    /// when the record is gone.
+    /// Records a face match on an existing record: the score and the selfie's key. `None` when
+    /// the record is gone, else whether a request names it already (then the selfie is kept
+    /// like the document's other images, not left to expire as unused).
     fn record_face_match(
         &self,
         tenant: &TenantId,
         id: &DocumentId,
         score: f64,
         face_image: &ImageKey,
-    ) -> impl Future<Output = Result<bool, ServiceError>> + Send;
+    ) -> impl Future<Output = Result<Option<FaceRecorded>, ServiceError>> + Send;
 }

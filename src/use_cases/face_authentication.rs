@@ -7,7 +7,7 @@ use crate::ports::{
     DocumentStore, FaceComparison, FaceError, FaceMatcher, ImageFetcher, ImageStore, ServiceError,
 };
 
-use super::document_authentication::{resolve, DocumentError};
+use super::document_authentication::{keep_document_images, resolve, DocumentError};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FaceAuthError {
@@ -70,8 +70,15 @@ where
                 .record_face_match(tenant, document_id, similarity, &key)
                 .await?
             {
-                true => Ok(similarity),
-                false => Err(FaceAuthError::NoDocument),
+                Some(recorded) => {
+                    if recorded.used {
+                        // A request names the document already: the selfie is kept with its
+                        // other images rather than expired as unused.
+                        keep_document_images(images, tenant, document_id).await;
+                    }
+                    Ok(similarity)
+                }
+                None => Err(FaceAuthError::NoDocument),
             };
         }
         Ok(FaceComparison::NoMatch) => FaceAuthError::NoMatch,

@@ -288,6 +288,13 @@ async fn a_used_documents_images_lose_the_unused_tag() {
     for key in &images {
         assert!(tags_of(key).await.is_empty(), "{key}");
     }
+    // A selfie taken once a request names the document is kept as well.
+    let body = json!({"faceImage": STANDARD.encode(SELFIE), "documentIdentificationId": document});
+    let response = handle(&app, post(&t.key, "/api/face-authentication", body)).await;
+    assert_eq!(response.status(), 200, "{}", text(&response));
+    for key in &objects_under(&prefix(&t, &document)).await {
+        assert!(tags_of(key).await.is_empty(), "{key}");
+    }
     let id = DocumentId::parse(&document).unwrap();
     assert!(store()
         .await

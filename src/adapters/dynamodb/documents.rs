@@ -5,13 +5,13 @@
 //! more is deleted (delete, clear) or given its `ttl` back (release: the client may submit it
 //! again).
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 
 use super::codec::{self, n, s, DOCUMENT_REFS};
 use super::keys::TTL_ATTRIBUTE;
 use super::{conditionally, keys, Change, DynamoStore};
 use crate::domain::{DocumentId, DocumentIdentification, ImageKey, TenantId};
-use crate::ports::{DocumentStore, ServiceError};
+use crate::ports::{DocumentStore, FaceRecorded, ServiceError};
 
 impl DynamoStore {
     /// A request starts naming the document: it must exist; it is no longer unused, so it loses
@@ -108,13 +108,26 @@ impl DocumentStore for DynamoStore {
         id: &DocumentId,
         score: f64,
         face_image: &ImageKey,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Option<FaceRecorded>, ServiceError> {
         let change = Change::new(keys::document(tenant, id))
             .set("faceMatch = :score")
             .set("faceImage = :face")
             .when("attribute_exists(pk)")
             .value(":score", n(score))
             .value(":face", s(face_image.as_str()));
-        self.conditional_update(change).await
+        let request = self.update_item(change).return_values(ReturnValue::AllNew);
+        // Whether a request names the record, from the item as updated.
+        let used = std::sync::Mutex::new(false);
+        let applied = conditionally(|| async {
+            let out = request.clone().send().await?;
+            let refs = out
+                .attributes()
+                .and_then(|a| codec::get_n::<i64>(a, DOCUMENT_REFS));
+            *used.lock().unwrap_or_else(|e| e.into_inner()) = refs.unwrap_or(0) > 0;
+            Ok(())
+        })
+        .await?;
+        let used = *used.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(applied.then_some(FaceRecorded { used }))
     }
 }

@@ -31,6 +31,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
@@ -271,9 +272,14 @@ impl DynamoStore {
         }
     }
 
+    /// An `UpdateItem` request of a [`Change`], to send (or to add to, e.g. `ReturnValues`).
+    fn update_item(&self, change: Change) -> UpdateItemFluentBuilder {
+        with_change!(self.client.update_item(), &self.table, change)
+    }
+
     /// Applies a conditional change on its own; `false` when its condition no longer held.
     async fn conditional_update(&self, change: Change) -> Result<bool, ServiceError> {
-        let request = with_change!(self.client.update_item(), &self.table, change);
+        let request = self.update_item(change);
         conditionally(|| async { request.clone().send().await.map(drop) }).await
     }
 

@@ -3,7 +3,7 @@
 
 use super::MemoryStore;
 use crate::domain::{DocumentId, DocumentIdentification, ImageKey, TenantId};
-use crate::ports::{DocumentStore, ServiceError, ServiceErrorKind};
+use crate::ports::{DocumentStore, FaceRecorded, ServiceError, ServiceErrorKind};
 
 impl DocumentStore for MemoryStore {
     async fn create_document(
@@ -44,13 +44,15 @@ impl DocumentStore for MemoryStore {
         id: &DocumentId,
         score: f64,
         face_image: &ImageKey,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Option<FaceRecorded>, ServiceError> {
         let mut state = self.state();
-        let Some(document) = state.documents.get_mut(&(tenant.clone(), id.clone())) else {
-            return Ok(false);
+        let key = (tenant.clone(), id.clone());
+        let used = state.refs.get(&key).is_some_and(|refs| *refs > 0);
+        let Some(document) = state.documents.get_mut(&key) else {
+            return Ok(None);
         };
         document.face_match = Some(score);
         document.face_image = Some(face_image.to_string());
-        Ok(true)
+        Ok(Some(FaceRecorded { used }))
     }
 }
