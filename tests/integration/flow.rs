@@ -169,7 +169,17 @@ fn every_verifier_result_has_a_branch_and_no_branch_expects_another() {
 }
 
 #[test]
-fn the_flow_keeps_no_logs_of_keyed_digits() {
-    // Flow logs would record $.StoredCustomerInput (document digits, the code).
-    assert!(of_type(&flow(), "UpdateFlowLoggingBehavior").is_empty());
+fn the_flow_turns_flow_logging_off_before_anything_is_keyed() {
+    // Flow logs would record $.StoredCustomerInput (document digits, the code): an instance with
+    // logging on must still never see them, so the first action turns logging off explicitly.
+    let flow = flow();
+    let start = flow["StartAction"].as_str().unwrap();
+    let first = actions(&flow)
+        .iter()
+        .find(|a| a["Identifier"] == start)
+        .unwrap();
+    assert_eq!(first["Type"], "UpdateFlowLoggingBehavior");
+    assert_eq!(first["Parameters"]["FlowLoggingBehavior"], "Disabled");
+    let switches = of_type(&flow, "UpdateFlowLoggingBehavior");
+    assert_eq!(switches.len(), 1, "nothing turns logging back on");
 }
