@@ -364,12 +364,23 @@ data "aws_iam_policy_document" "verifier" {
       "dynamodb:DeleteItem",
     ]
     # Only a request's own partition, its reservations and the tenant's counters: never API
-    # keys, tenant records or documents; no index.
+    # keys or tenant records; no index.
     resources = [aws_dynamodb_table.this.arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
       values   = ["TENANT#*#REQ#*", "TENANT#*#STATS", "TENANT#*#EMAIL#*", "TENANT#*#PHONE#*"]
+    }
+  }
+  statement {
+    sid = "Documents"
+    # Reads the document's number (its last four digits), never writes it.
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.this.arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["TENANT#*#DOC#*"]
     }
   }
   statement {

@@ -264,11 +264,12 @@ def test_each_function_reaches_only_its_key_families(sam, tf, sam_name, tf_name,
     assert "*" not in sam_keys
 
 
-def test_the_api_reaches_every_key_family_and_the_verifier_no_key_or_document(sam):
+def test_the_api_reaches_every_key_family_and_the_verifier_no_key_and_no_document_write(sam, tf):
     from fnmatch import fnmatchcase
 
-    def allowed(name, key):
-        return any(fnmatchcase(key, p) for p in leading_keys(table_statement(sam_statements(sam, name))))
+    def allowed(name, key, sid="Table"):
+        statements = [s for s in sam_statements(sam, name) if s["Sid"] == sid]
+        return any(fnmatchcase(key, p) for s in statements for p in leading_keys(s))
 
     shapes = partition_key_shapes()
     assert {"APIKEY#x", "TENANT#x", "TENANT#x#DOC#x", "TENANT#x#REQ#x"} <= shapes
@@ -276,6 +277,12 @@ def test_the_api_reaches_every_key_family_and_the_verifier_no_key_or_document(sa
     for key in ("APIKEY#x", "TENANT#x", "TENANT#x#DOC#x", "TENANT#x#APIKEYS", "TENANT#x#CREATES#x"):
         assert not allowed("VerifierFunction", key), key
     assert allowed("VerifierFunction", "TENANT#x#REQ#x")
+    # The verifier reads the document (its number's last four digits) and nothing else there.
+    assert allowed("VerifierFunction", "TENANT#x#DOC#x", sid="Documents")
+    for statements in (sam_statements(sam, "VerifierFunction"), tf_statements(tf, "verifier")):
+        (docs,) = [s for s in statements if s.get("Sid", s.get("sid")) == "Documents"]
+        assert actions_of([docs]) == {"dynamodb:GetItem"}
+        assert leading_keys(docs) == ["TENANT#*#DOC#*"]
 
 
 # Actions that support no resource-level permissions: IAM grants them on "*" only.
