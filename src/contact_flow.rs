@@ -4,7 +4,8 @@
 //!
 //! Contact attributes (set by the create path's `StartOutboundVoiceContact`): `requestId`,
 //! `tenantId`. Parameters (set by the flow's `InvokeLambdaFunction`): `step` (`last4` or
-//! `code`) and `digits` (`$.StoredCustomerInput`).
+//! `code`) and `digits` (`$.StoredCustomerInput`). The contact itself (channel, initiation,
+//! customer number) must be the request's own verification call (`use_cases::call_origin`).
 //! Answer: `{"result": "ok|retry|timeout|failed|expired|error", "attemptsLeft": "N"}`.
 
 use std::time::Instant;
@@ -14,6 +15,7 @@ use aws_lambda_events::event::connect::{ConnectEvent, ConnectResponse};
 use crate::domain::{OtpHasher, RequestId, TenantId};
 use crate::ports::{contact_attributes, ServiceError, ServiceErrorKind, VerificationStore};
 use crate::use_cases::answer_call::{answer_call, CallAnswer, CallInput, Step};
+use crate::use_cases::call_origin::CallOrigin;
 
 pub const PARAM_STEP: &str = "step";
 pub const PARAM_DIGITS: &str = "digits";
@@ -44,13 +46,20 @@ pub async fn handle<S: VerificationStore>(
     now: u64,
 ) -> ConnectResponse {
     let started = Instant::now();
-    let contact = event
-        .details
-        .contact_data
-        .contact_id
-        .clone()
-        .unwrap_or_default();
-    let attributes = &event.details.contact_data.attributes;
+    let data = &event.details.contact_data;
+    let contact = data.contact_id.clone().unwrap_or_default();
+    let origin = CallOrigin {
+        contact_id: &contact,
+        initial_contact_id: data.initial_contact_id.as_deref().unwrap_or_default(),
+        channel: data.channel.as_deref().unwrap_or_default(),
+        initiation: data.initiation_method.as_deref().unwrap_or_default(),
+        customer_number: data
+            .customer_endpoint
+            .address
+            .as_deref()
+            .unwrap_or_default(),
+    };
+    let attributes = &data.attributes;
     let parameters = &event.details.parameters;
     let tenant = attributes
         .get(contact_attributes::TENANT_ID)
@@ -71,7 +80,7 @@ pub async fn handle<S: VerificationStore>(
                 request,
                 step,
                 digits,
-                contact_id: &contact,
+                origin,
             };
             let answered = answer_call(&verifier.store, &verifier.hasher, input, now);
             match tokio::time::timeout(ANSWER_BUDGET, answered).await {

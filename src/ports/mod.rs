@@ -182,6 +182,8 @@ pub struct VerificationRecord {
     pub otp: Option<(OtpHash, u64)>,
     /// The last four digits of the request's document number.
     pub document_last_four: Option<String>,
+    /// The number the verification call goes to (E.164): only a call to it is heard.
+    pub phone_number: String,
 }
 
 /// Writes are conditional on what was read: each returns `false`, changing nothing, when the

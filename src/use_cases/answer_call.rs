@@ -13,6 +13,7 @@ use crate::domain::{OtpHasher, RequestId, RequestStatus, TenantId, Transition};
 use crate::ports::{
     ServiceError, ServiceErrorKind, TransitionDetails, VerificationRecord, VerificationStore,
 };
+use crate::use_cases::call_origin::CallOrigin;
 
 /// What the flow asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,7 +109,8 @@ pub struct CallInput<'a> {
     pub step: Step,
     /// What the caller keyed in. Never logged.
     pub digits: &'a str,
-    pub contact_id: &'a str,
+    /// The contact answering; only the request's own call is heard.
+    pub origin: CallOrigin<'a>,
 }
 
 /// The one write an answer calls for; each is conditional on the record it was decided from.
@@ -134,10 +136,11 @@ pub struct Decision {
     pub answer: CallAnswer,
 }
 
-/// The answer for a request that is no longer pending: a replay changes nothing.
+/// The answer for a request that is no longer pending: a replay changes nothing. A verified
+/// request answers like an unknown one, so no caller learns that it is verified.
 fn settled(status: RequestStatus) -> CallResult {
     match status {
-        RequestStatus::Verified | RequestStatus::Accepted => CallResult::Ok,
+        RequestStatus::Verified | RequestStatus::Accepted => CallResult::Error,
         RequestStatus::Failed => CallResult::Failed,
         RequestStatus::Expired => CallResult::Expired,
         RequestStatus::Pending => CallResult::Error,
@@ -163,9 +166,13 @@ pub fn decide(
     };
     let used = record.attempts_used;
     if record.status != RequestStatus::Pending {
+        let answer = match settled(record.status) {
+            CallResult::Error => CallAnswer::ERROR,
+            result => say(result, used),
+        };
         return Decision {
             write: None,
-            answer: say(settled(record.status), used),
+            answer,
         };
     }
     let Some((otp_hash, _)) = record.otp.as_ref().filter(|(_, expires)| now < *expires) else {
@@ -221,7 +228,7 @@ async fn make<S: VerificationStore>(
     write: Write,
     now: u64,
 ) -> Result<bool, ServiceError> {
-    let (tenant, request, contact_id) = (input.tenant, input.request, input.contact_id);
+    let (tenant, request, contact_id) = (input.tenant, input.request, input.origin.contact_id);
     let details = TransitionDetails {
         now,
         spend_from: None,
@@ -278,6 +285,9 @@ pub async fn answer_call<S: VerificationStore>(
         let Some(record) = store.load_verification(input.tenant, input.request).await? else {
             return Ok(CallAnswer::ERROR);
         };
+        if !input.origin.is_the_call_of(&record) {
+            return Ok(CallAnswer::ERROR);
+        }
         let decision = decide(
             &record,
             hasher,
@@ -332,6 +342,7 @@ mod tests {
                 last_four_verified,
                 otp: Some((hasher().hash(&request, &otp), EXPIRES)),
                 document_last_four: Some(LAST_FOUR.into()),
+                phone_number: "+14155550101".into(),
             },
         }
     }
@@ -347,11 +358,11 @@ mod tests {
 
     #[test]
     fn a_settled_request_answers_its_outcome_and_writes_nothing_whatever_is_keyed() {
-        for (status, result) in [
-            (RequestStatus::Verified, CallResult::Ok),
-            (RequestStatus::Accepted, CallResult::Ok),
-            (RequestStatus::Failed, CallResult::Failed),
-            (RequestStatus::Expired, CallResult::Expired),
+        for (status, result, left) in [
+            (RequestStatus::Verified, CallResult::Error, 0),
+            (RequestStatus::Accepted, CallResult::Error, 0),
+            (RequestStatus::Failed, CallResult::Failed, 2),
+            (RequestStatus::Expired, CallResult::Expired, 2),
         ] {
             let c = case(status, true, 1);
             for step in [Step::LastFour, Step::Code] {
@@ -359,7 +370,7 @@ mod tests {
                     for now in [NOW, EXPIRES + 1] {
                         assert_eq!(
                             decision(&c, step, digits, now),
-                            (None, result, 2),
+                            (None, result, left),
                             "{status:?} {step:?}"
                         );
                     }
@@ -542,7 +553,13 @@ mod tests {
                 request: id,
                 step,
                 digits,
-                contact_id: "contact-1",
+                origin: CallOrigin {
+                    contact_id: "contact-1",
+                    initial_contact_id: "contact-1",
+                    channel: "VOICE",
+                    initiation: "API",
+                    customer_number: "+14155550101",
+                },
             };
             answer_call(store, &hasher(), input, NOW).await
         }

@@ -11,6 +11,7 @@
 
 pub mod answer_call;
 pub mod authenticate;
+pub mod call_origin;
 pub mod document_authentication;
 pub mod face_authentication;
 pub mod review;

@@ -51,6 +51,7 @@ impl VerificationStore for DynamoStore {
             last_four_verified: codec::last_four_verified(request),
             otp: by_sk(keys::OTP_SK).and_then(codec::otp),
             document_last_four: document.and_then(|d| d.document_last_four()),
+            phone_number: codec::phone_number(request)?.to_owned(),
         }))
     }
 

@@ -488,6 +488,7 @@ impl VerificationStore for MemoryStore {
             last_four_verified: row.last_four_verified,
             otp: row.otp.clone(),
             document_last_four: document.and_then(DocumentIdentification::document_last_four),
+            phone_number: row.request.phone_number.clone(),
         }))
     }
 
