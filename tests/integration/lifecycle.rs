@@ -39,7 +39,7 @@ async fn create(app: &TestApp, t: &Tenant) -> (String, String, String) {
 }
 
 /// Answers the call for `id` rightly, so the request is verified.
-async fn verify_by_call(t: &Tenant, id: &str, email: &str) {
+async fn verify_by_call(t: &Tenant, id: &str, email: &str, phone: &str) {
     let code = code_in(&sent_mail_to(email).await[0]);
     let verifier = Verifier {
         store: store().await,
@@ -51,7 +51,7 @@ async fn verify_by_call(t: &Tenant, id: &str, email: &str) {
             ("requestId".into(), id.into()),
             ("tenantId".into(), t.tenant.to_string()),
         ]),
-        customer_number: "+14155550123".into(),
+        customer_number: phone.into(),
         system_number: SOURCE_NUMBER.into(),
         instance_arn: "arn:aws:connect:us-east-1:000000000000:instance/i".into(),
     };
@@ -133,7 +133,7 @@ async fn accepting_needs_a_validated_request_and_happens_once() {
     let t = Tenant::new().await;
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
-    let (id, email, _) = create(&app, &t).await;
+    let (id, email, phone) = create(&app, &t).await;
 
     let accept = || with_body("PUT", "/api/accept", &t.key, &json!({"id": id}));
     let not_yet = handle(&app, accept()).await;
@@ -142,7 +142,7 @@ async fn accepting_needs_a_validated_request_and_happens_once() {
         (400, r#"{"message": "Kyc request not accepted"}"#.into())
     );
 
-    verify_by_call(&t, &id, &email).await;
+    verify_by_call(&t, &id, &email, &phone).await;
     let accepted = handle(&app, accept()).await;
     assert_eq!(
         (accepted.status().as_u16(), text(&accepted)),
@@ -173,8 +173,8 @@ async fn accept_refuses_unknown_foreign_and_malformed_requests() {
     let other = Tenant::new().await;
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
-    let (id, email, _) = create(&app, &t).await;
-    verify_by_call(&t, &id, &email).await;
+    let (id, email, phone) = create(&app, &t).await;
+    verify_by_call(&t, &id, &email, &phone).await;
 
     for body in [
         json!({"id": RequestId::generate().to_string()}),
@@ -225,9 +225,9 @@ async fn retrieval_returns_the_published_shape_filtered_by_accepted() {
     let t = Tenant::new().await;
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
-    let (accepted_id, accepted_email, _) = create(&app, &t).await;
+    let (accepted_id, accepted_email, accepted_phone) = create(&app, &t).await;
     let (open_id, open_email, open_phone) = create(&app, &t).await;
-    verify_by_call(&t, &accepted_id, &accepted_email).await;
+    verify_by_call(&t, &accepted_id, &accepted_email, &accepted_phone).await;
     let response = handle(
         &app,
         with_body("PUT", "/api/accept", &t.key, &json!({"id": accepted_id})),
@@ -609,7 +609,7 @@ async fn accept_racing_delete_leaves_one_consistent_outcome() {
     create(&app, &t).await;
     for _ in 0..5 {
         let (id, email, phone) = create(&app, &t).await;
-        verify_by_call(&t, &id, &email).await;
+        verify_by_call(&t, &id, &email, &phone).await;
         let (accepted, deleted) = tokio::join!(
             handle(
                 &app,

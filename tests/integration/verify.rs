@@ -306,8 +306,53 @@ async fn the_code_before_the_last_four_is_refused_and_changes_nothing() {
     assert_eq!(items(&c).await, before);
 }
 
+/// The attack from the review: an inbound contact (or a chat) carrying a request's id and the
+/// right digits, from another number and contact, must not verify the request or spend attempts.
 #[tokio::test]
-async fn a_replayed_success_changes_nothing() {
+async fn a_contact_the_product_did_not_place_cannot_answer_for_a_request() {
+    let c = created().await;
+    let verifier = verifier().await;
+    let before = items(&c).await;
+    for (what, field, value) in [
+        ("inbound", "InitiationMethod", "INBOUND"),
+        ("chat", "Channel", "CHAT"),
+        ("another caller", "CustomerEndpoint", "+14155550199"),
+    ] {
+        for (step, digits) in [("last4", RIGHT_LAST_FOUR), ("code", c.code.as_str())] {
+            let mut raw = connect_event(
+                &c.call,
+                HashMap::from([
+                    ("step".into(), step.into()),
+                    ("digits".into(), digits.into()),
+                ]),
+            );
+            let data = &mut raw["Details"]["ContactData"];
+            data["ContactId"] = "not-ours".into();
+            data["InitialContactId"] = "not-ours".into();
+            match field {
+                "CustomerEndpoint" => data[field]["Address"] = value.into(),
+                _ => data[field] = value.into(),
+            }
+            let response = verify(
+                &verifier,
+                serde_json::from_value(raw).unwrap(),
+                ekyc::unix_now(),
+            )
+            .await;
+            assert_eq!(result(&response), ("error", "0"), "{what}");
+        }
+    }
+    assert_eq!(items(&c).await, before, "nothing written");
+    answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
+    assert_eq!(
+        attr(&items(&c).await, "status"),
+        Some("verified"),
+        "its own call still verifies it"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_success_changes_nothing_and_answers_like_an_unknown_request() {
     let c = created().await;
     answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
     let after = items(&c).await;
@@ -323,7 +368,7 @@ async fn a_replayed_success_changes_nothing() {
             ekyc::unix_now() + 5,
         )
         .await;
-        assert_eq!(replay["result"], "ok");
+        assert_eq!(result(&replay), ("error", "0"), "no status leak");
     }
     assert_eq!(items(&c).await, after);
 }
