@@ -452,8 +452,9 @@ async fn the_sample_connect_events_reach_the_verifier() {
         // As shipped they name no stored request: refused.
         let unknown = verify(&verifier, event.clone(), ekyc::unix_now()).await;
         assert_eq!(unknown["result"], "error", "{file}");
-        // Pointed at a real request they drive it.
+        // Pointed at a real request, and called at its number, they drive it.
         event.details.contact_data.attributes = c.call.attributes.clone();
+        event.details.contact_data.customer_endpoint.address = Some(c.call.customer_number.clone());
         if step == "code" {
             event
                 .details
