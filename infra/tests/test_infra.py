@@ -438,3 +438,14 @@ def test_throttling_and_access_logs_are_set_and_parameterised(sam, tf):
 def test_outputs_name_the_api_url_table_and_flow(sam, tf):
     assert {"ApiUrl", "TableName", "ContactFlowId"} <= set(sam["Outputs"])
     assert {"api_url", "table_name", "contact_flow_id"} <= set(tf["output"])
+
+
+def test_the_verifier_has_reserved_concurrency_in_both(sam, tf):
+    """API load must never take the concurrency the verification calls need (issue 11 §5)."""
+    reserved = sam_function(sam, "VerifierFunction")["ReservedConcurrentExecutions"]
+    param = sam["Parameters"][reserved["Ref"]]
+    assert param["Type"] == "Number" and param["Default"] >= 1 and param["MinValue"] >= 1
+    fn = tf_resources(tf, "aws_lambda_function")["verifier"]
+    assert fn["reserved_concurrent_executions"] == "${var.verifier_reserved_concurrency}"
+    assert tf["variable"]["verifier_reserved_concurrency"]["default"] == param["Default"]
+    assert "ReservedConcurrentExecutions" not in sam_function(sam, "ApiFunction")
