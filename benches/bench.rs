@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer, Aws};
+use ekyc::adapters::{dynamodb::DynamoStore, ses::SesMailer, sqs, Aws};
 use ekyc::config::AppSettings;
 use ekyc::domain::{
     ApiKey, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHasher, PhoneNumber,
@@ -97,12 +97,7 @@ async fn main() {
         SECRET,
         store.clone(),
         SesMailer::new(ses, sender, None),
-        ConnectDialer::new(
-            aws_sdk_connect::Client::new(&sdk),
-            "instance",
-            "flow",
-            "+14155550100",
-        ),
+        call_queue(&sdk).await,
         Aws::onboarding(&sdk, "ekyc-bench-images").unwrap(),
     )
     .unwrap();
@@ -151,6 +146,7 @@ async fn main() {
                 otp_expires_at: ekyc::unix_now() + 600,
                 max_attempts: 3,
                 creates_per_minute: None,
+                call_scheduled_at: None,
             };
             let store = &store;
             async move { store.create_request(&request).await }
@@ -206,4 +202,16 @@ async fn main() {
         elapsed.as_secs_f64(),
         text(response.body())
     );
+}
+
+/// The call queue in the bench stack's moto (`CALL_QUEUE_URL`, made here if missing).
+async fn call_queue(sdk: &aws_config::SdkConfig) -> sqs::SqsCallQueue {
+    let url = std::env::var("CALL_QUEUE_URL")
+        .unwrap_or_else(|_| "http://127.0.0.1/000000000000/ekyc-calls-bench".into());
+    let queue = sqs::SqsCallQueue::new(sqs::client(sdk), url);
+    queue
+        .ensure_queue(Duration::from_secs(180))
+        .await
+        .expect("the bench stack's SQS");
+    queue
 }

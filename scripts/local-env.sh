@@ -12,8 +12,8 @@ load_local_env() {
 load_local_env
 
 # use_stack run|test|bench: the ports of that stack (DDB_PORT, MOTO_PORT, CONNECT_PORT,
-# VISION_PORT; for test also CHROMEDRIVER_PORT and WEBDRIVER_URL), and the AWS variables that
-# point at them.
+# VISION_PORT; for test also CHROMEDRIVER_PORT and WEBDRIVER_URL), the AWS variables that
+# point at them, and the table, bucket and call queue (moto's SQS) of that stack.
 use_stack() {
   case "$1" in
     run) ;;
@@ -32,6 +32,7 @@ use_stack() {
   export AWS_EC2_METADATA_DISABLED=true
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DDB_PORT"
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$MOTO_PORT"
+  export AWS_ENDPOINT_URL_SQS="http://127.0.0.1:$MOTO_PORT"
   export AWS_ENDPOINT_URL_CONNECT="http://127.0.0.1:$CONNECT_PORT"
   export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$MOTO_PORT"
   export AWS_ENDPOINT_URL_TEXTRACT="http://127.0.0.1:$VISION_PORT"
@@ -40,4 +41,6 @@ use_stack() {
   export MOTO_URL="http://127.0.0.1:$MOTO_PORT"
   export TABLE_NAME=${TABLE_NAME:-ekyc-$1}
   export IMAGE_BUCKET=${IMAGE_BUCKET:-ekyc-images-$1}
+  # The call queue in moto's SQS (moto's account is 000000000000 here; it goes by the name).
+  export CALL_QUEUE_URL=${CALL_QUEUE_URL:-http://127.0.0.1:$MOTO_PORT/000000000000/ekyc-calls-$1}
 }

@@ -9,14 +9,19 @@ bash scripts/tools.sh
 # shellcheck source=run-env.sh
 . scripts/run-env.sh
 
-cargo build --quiet --bin admin
-trap 'bash scripts/stack.sh stop run' EXIT
+# With the dev tools: `admin poll-calls` is the call queue's event source mapping, locally.
+cargo build --quiet --features dev --bin admin
+poller=""
+trap '[ -z "$poller" ] || kill "$poller" 2>/dev/null; bash scripts/stack.sh stop run' EXIT
 bash scripts/stack.sh start run
 admin=./target/debug/admin
 $admin create-table
 $admin verify-sender --email "$SES_FROM_ADDRESS"
 $admin create-key --tenant $DEMO_TENANT --key "$DEMO_KEY" >/dev/null
 $admin register-document --tenant $DEMO_TENANT --id "$DEMO_DOCUMENT" --file events/document.json >/dev/null
+# The dialer: long-polls the call queue and runs the real dialer handler on each batch.
+$admin poll-calls --workers 2 >.local/stack-run/dialer.log 2>&1 &
+poller=$!
 
 base="http://127.0.0.1:$WATCH_PORT/lambda-url/api/api"
 url="$base/kyc-request"
@@ -24,7 +29,8 @@ cat <<MSG
 
 == eKYC running locally ==================================================
 DynamoDB Local  $AWS_ENDPOINT_URL_DYNAMODB  (table $TABLE_NAME)
-moto SES        $MOTO_URL
+moto SES, SQS   $MOTO_URL  (call queue $CALL_QUEUE_URL)
+Dialer          admin poll-calls (log: .local/stack-run/dialer.log): calls go out CALL_DELAY_SECONDS (15) after the create
 Connect stand-in $AWS_ENDPOINT_URL_CONNECT  (placed calls: curl $AWS_ENDPOINT_URL_CONNECT/calls)
 Demo tenant     demo, API key $DEMO_KEY
 Demo document   $DEMO_DOCUMENT  (events/document.json)
@@ -63,7 +69,8 @@ Read the emailed OTP (moto keeps sent mail):
 
   curl -s $MOTO_URL/moto-api/data.json | python3 -c 'import json,sys; [print(m["destinations"]["ToAddresses"], m["body"]) for m in json.load(sys.stdin)["ses"]["Message"]]'
 
-Answer the verification call from this terminal (in another shell):
+Answer the verification call from this terminal (in another shell), once it was placed (about 15 s
+after the create; curl $AWS_ENDPOINT_URL_CONNECT/calls lists the placed calls):
 
   make call            # plays infra/connect/verification-flow.json; last four digits: 6789
 

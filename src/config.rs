@@ -75,6 +75,14 @@ impl SdkSettings {
         max_attempts: 3,
     };
 
+    /// The dialer's defaults: Connect's throttling is retried through the queue, not here.
+    pub const DIALER: SdkSettings = SdkSettings {
+        connect: Duration::from_millis(1_000),
+        attempt: Duration::from_millis(3_000),
+        operation: Duration::from_millis(6_000),
+        max_attempts: 2,
+    };
+
     /// The verifier's defaults (Amazon Connect waits at most 8 s for it).
     pub const VERIFIER: SdkSettings = SdkSettings {
         connect: Duration::from_millis(500),
@@ -130,6 +138,14 @@ pub struct AppSettings {
     /// `TENANT_CREATES_PER_MINUTE` (default 120): a tenant's create limit, unless an operator
     /// set its own (`admin set-limit`).
     pub creates_per_minute: u32,
+    /// `CALL_DELAY_SECONDS` (default 15, at most 900, SQS's limit): how long after the create
+    /// (or a redial) the call is placed, so the email comes first.
+    pub call_delay: Duration,
+    /// `MAX_CALLS_PER_REQUEST` (default 3): calls a request may have, redials included.
+    pub max_calls_per_request: u32,
+    /// `REDIAL_COOLDOWN_SECONDS` (default 60): how long after its last call a request may be
+    /// called again.
+    pub redial_cooldown: Duration,
 }
 
 impl Default for AppSettings {
@@ -142,6 +158,9 @@ impl Default for AppSettings {
             image_url_ttl: Duration::from_secs(300),
             allowed_countries: vec!["US".into()],
             creates_per_minute: 120,
+            call_delay: Duration::from_secs(15),
+            max_calls_per_request: 3,
+            redial_cooldown: Duration::from_secs(60),
         }
     }
 }
@@ -203,10 +222,8 @@ pub struct ApiConfig {
     pub ses_from_address: String,
     /// `SES_CONFIGURATION_SET` (optional).
     pub ses_configuration_set: Option<String>,
-    /// `CONNECT_INSTANCE_ID`, `CONNECT_CONTACT_FLOW_ID`, `CONNECT_SOURCE_PHONE_NUMBER`.
-    pub connect_instance_id: String,
-    pub connect_contact_flow_id: String,
-    pub connect_source_phone_number: String,
+    /// `CALL_QUEUE_URL`: the SQS queue of calls for the dialer.
+    pub call_queue_url: String,
 }
 
 /// Reads variables from a map, so tests need not touch the process environment.
@@ -294,12 +311,70 @@ impl ApiConfig {
                 )?,
                 creates_per_minute: env.number("TENANT_CREATES_PER_MINUTE", 120, 1..=100_000)?
                     as u32,
+                call_delay: Duration::from_secs(env.number("CALL_DELAY_SECONDS", 15, 0..=900)?),
+                max_calls_per_request: env.number("MAX_CALLS_PER_REQUEST", 3, 1..=10)? as u32,
+                redial_cooldown: Duration::from_secs(env.number(
+                    "REDIAL_COOLDOWN_SECONDS",
+                    60,
+                    0..=3_600,
+                )?),
             },
             ses_from_address: env.required("SES_FROM_ADDRESS")?,
             ses_configuration_set: env.optional("SES_CONFIGURATION_SET"),
+            call_queue_url: env.required("CALL_QUEUE_URL")?,
+        })
+    }
+}
+
+/// Configuration of the dialer function.
+#[derive(Debug, Clone)]
+pub struct DialerConfig {
+    /// `TABLE_NAME`
+    pub table_name: String,
+    /// `CALL_QUEUE_URL`: the queue it drains (for `ChangeMessageVisibility`).
+    pub call_queue_url: String,
+    /// `CONNECT_INSTANCE_ID`, `CONNECT_CONTACT_FLOW_ID`, `CONNECT_SOURCE_PHONE_NUMBER`.
+    pub connect_instance_id: String,
+    pub connect_contact_flow_id: String,
+    pub connect_source_phone_number: String,
+    /// `CALL_MAX_ATTEMPTS` (default 8), `CALL_RETRY_BASE_SECONDS` (10),
+    /// `CALL_RETRY_MAX_SECONDS` (300).
+    pub dial: crate::use_cases::dial::DialSettings,
+    /// `DIALER_CALLS_PER_SECOND` (default 1): one worker's pace; times the event source
+    /// mapping's maximum concurrency, the account's call rate.
+    pub calls_per_second: u32,
+    /// `RETENTION_DAYS`: the dialer fails requests (`call_not_placed`), which sets their
+    /// retention.
+    pub retention: Duration,
+    /// `SDK_*` (defaults: [`SdkSettings::DIALER`]).
+    pub sdk: SdkSettings,
+}
+
+impl DialerConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let seconds = |name: &str, default: u64, range| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_secs(env.number(name, default, range)?))
+        };
+        let dial = crate::use_cases::dial::DialSettings {
+            max_attempts: env.number("CALL_MAX_ATTEMPTS", 8, 1..=100)? as u32,
+            retry_base: seconds("CALL_RETRY_BASE_SECONDS", 10, 1..=900)?,
+            retry_max: seconds("CALL_RETRY_MAX_SECONDS", 300, 1..=43_200)?,
+        };
+        if dial.retry_base > dial.retry_max {
+            return Err(ConfigError(
+                "CALL_RETRY_BASE_SECONDS must not exceed CALL_RETRY_MAX_SECONDS".into(),
+            ));
+        }
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            call_queue_url: env.required("CALL_QUEUE_URL")?,
             connect_instance_id: env.required("CONNECT_INSTANCE_ID")?,
             connect_contact_flow_id: env.required("CONNECT_CONTACT_FLOW_ID")?,
             connect_source_phone_number: env.required("CONNECT_SOURCE_PHONE_NUMBER")?,
+            dial,
+            calls_per_second: env.number("DIALER_CALLS_PER_SECOND", 1, 1..=100)? as u32,
+            retention: days(env.number("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?),
+            sdk: SdkSettings::from_env(env, SdkSettings::DIALER)?,
         })
     }
 }
@@ -332,15 +407,51 @@ impl VerifierConfig {
 mod tests {
     use super::*;
 
-    const FULL: [(&str, &str); 7] = [
+    const FULL: [(&str, &str); 6] = [
         ("TABLE_NAME", "ekyc"),
         ("IMAGE_BUCKET", "ekyc-images"),
         ("OTP_SECRET", "0123456789abcdef0123456789abcdef"),
         ("SES_FROM_ADDRESS", "no-reply@example.com"),
+        ("CONNECT_SOURCE_PHONE_NUMBER", "+14155550100"),
+        (
+            "CALL_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/1/ekyc-calls",
+        ),
+    ];
+
+    const DIALER: [(&str, &str); 5] = [
+        ("TABLE_NAME", "ekyc"),
+        (
+            "CALL_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/1/ekyc-calls",
+        ),
         ("CONNECT_INSTANCE_ID", "instance"),
         ("CONNECT_CONTACT_FLOW_ID", "flow"),
         ("CONNECT_SOURCE_PHONE_NUMBER", "+14155550100"),
     ];
+
+    #[test]
+    fn the_dialer_reads_its_pace_and_retries_and_names_what_is_missing() {
+        let config = DialerConfig::from_env(&Env::from_pairs(DIALER)).unwrap();
+        assert_eq!(config.dial, crate::use_cases::dial::DialSettings::default());
+        assert_eq!(
+            (config.calls_per_second, config.sdk),
+            (1, SdkSettings::DIALER)
+        );
+        for (missing, _) in DIALER {
+            let env = Env::from_pairs(DIALER.into_iter().filter(|(k, _)| *k != missing));
+            let err = DialerConfig::from_env(&env).unwrap_err().to_string();
+            assert!(err.contains(missing), "{err}");
+        }
+        for (name, value) in [
+            ("CALL_MAX_ATTEMPTS", "0"),
+            ("DIALER_CALLS_PER_SECOND", "0"),
+            ("CALL_RETRY_BASE_SECONDS", "600"),
+        ] {
+            let env = Env::from_pairs(DIALER.into_iter().chain([(name, value)]));
+            assert!(DialerConfig::from_env(&env).is_err(), "{name}={value}");
+        }
+    }
 
     fn with(name: &str, value: &'static str) -> Env {
         Env::from_pairs(
@@ -420,6 +531,8 @@ mod tests {
             ("TENANT_CREATES_PER_MINUTE", "0"),
             ("RETENTION_DAYS", "0"),
             ("RETENTION_DAYS", "3651"),
+            ("CALL_DELAY_SECONDS", "901"),
+            ("MAX_CALLS_PER_REQUEST", "0"),
         ] {
             assert!(
                 ApiConfig::from_env(&with(name, value)).is_err(),

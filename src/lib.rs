@@ -1,13 +1,15 @@
 //! eKYC onboarding backend. See README.md for the API, the table design and how to run it.
 //!
 //! `domain` (no AWS) ← `use_cases` over `ports` ← `adapters` (AWS, in memory); `http` is the
-//! API function's edge, `contact_flow` the verifier's; `src/bin/` wires them to Lambda.
+//! API function's edge, `contact_flow` the verifier's, `dialer` the dialer's; `src/bin/` wires
+//! them to Lambda.
 
 pub mod adapters;
 pub mod config;
 pub mod contact_flow;
 #[cfg(feature = "dev")]
 pub mod dev;
+pub mod dialer;
 pub mod domain;
 pub mod http;
 pub mod messages;

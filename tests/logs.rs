@@ -59,11 +59,13 @@ async fn scenario(rust_log: &str) {
     let app = Tenant::app(&up).await;
     let created = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(created.status(), 201);
+    // The dialer's lines too: it reads and dials the number.
+    assert_eq!(dial(&app, &up).await, 1);
     let taken = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(taken.status(), 409);
     let (other_email, other_phone) = unique_contact();
-    let down = connect_stand_in(500).await;
-    let failing = Tenant::app(&down).await;
+    let down = failing_sqs().await;
+    let failing = Tenant::app_with_sqs(&down.uri()).await;
     let failed = handle(
         &failing,
         post_create(&t.key, &t.create_body(&other_email, &other_phone)),
@@ -121,6 +123,11 @@ async fn scenario(rust_log: &str) {
     // Tied to its invocation by the runtime's span.
     assert_eq!(delivery_failed["span"]["requestId"], "lambda-request-1");
     assert!(delivery_failed["kyc_request_id"].as_str().is_some());
+    let dialed = lines
+        .iter()
+        .find(|l| l["message"] == "dial")
+        .expect("the dialer logs each message");
+    assert_eq!(dialed["outcome"], "placed");
 
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     let document_number = t.document.id_information.document_number.clone().unwrap();

@@ -3,8 +3,8 @@
 use aws_sdk_connect::Client;
 
 use super::OrServiceError;
-use crate::domain::{PhoneNumber, RequestId, TenantId};
-use crate::ports::{contact_attributes, ContactId, Dialer, ServiceError};
+use crate::domain::PhoneNumber;
+use crate::ports::{contact_attributes, CallOrder, ContactId, Dialer, ServiceError};
 
 const SERVICE: &str = "connect";
 
@@ -36,8 +36,7 @@ impl Dialer for ConnectDialer {
     async fn place_call(
         &self,
         to: &PhoneNumber,
-        request: &RequestId,
-        tenant: &TenantId,
+        order: &CallOrder,
     ) -> Result<ContactId, ServiceError> {
         let out = self
             .client
@@ -46,9 +45,9 @@ impl Dialer for ConnectDialer {
             .contact_flow_id(&self.contact_flow_id)
             .source_phone_number(&self.source_phone_number)
             .destination_phone_number(to.e164())
-            .client_token(request.to_string())
-            .attributes(contact_attributes::REQUEST_ID, request.to_string())
-            .attributes(contact_attributes::TENANT_ID, tenant.as_str())
+            .client_token(order.client_token())
+            .attributes(contact_attributes::REQUEST_ID, order.request.to_string())
+            .attributes(contact_attributes::TENANT_ID, order.tenant.as_str())
             .send()
             .await
             .or_service(SERVICE)?;

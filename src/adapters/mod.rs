@@ -14,6 +14,7 @@ pub mod s3_post;
 pub mod sdk;
 pub mod secrets;
 pub mod ses;
+pub mod sqs;
 pub mod textract;
 
 /// The AWS set of adapters: what the API function runs with in Lambda and in the
@@ -23,7 +24,7 @@ pub struct Aws;
 impl crate::ports::Ports for Aws {
     type Store = dynamodb::DynamoStore;
     type Mailer = ses::SesMailer;
-    type Dialer = connect::ConnectDialer;
+    type Queue = sqs::SqsCallQueue;
     type Images = s3::S3ImageStore;
     type Fetcher = image_url::ImageUrlFetcher;
     type Reader = textract::TextractReader;

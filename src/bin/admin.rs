@@ -24,9 +24,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create the table with its index and TTL if it does not exist, and the image bucket
-    /// named by IMAGE_BUCKET if that is set (local runs and tests; in AWS both come from
-    /// infra/).
+    /// Create the table with its index and TTL if it does not exist, the image bucket named by
+    /// IMAGE_BUCKET and the call queue named by CALL_QUEUE_URL if they are set (local runs and
+    /// tests; in AWS all come from infra/).
     CreateTable,
     /// Create an API key for a tenant. Prints the key once, on stdout; only its hash is stored.
     CreateKey {
@@ -78,6 +78,15 @@ enum Command {
         #[arg(long, default_value = "infra/connect/verification-flow.json")]
         flow: PathBuf,
     },
+    /// Drain the call queue as Lambda's event source mapping would (local runs): long-poll
+    /// CALL_QUEUE_URL and hand each batch to the real dialer handler. Reads the dialer's
+    /// configuration (CONNECT_*, CALL_*, DIALER_CALLS_PER_SECOND). Built with `--features dev`.
+    #[cfg(feature = "dev")]
+    PollCalls {
+        /// Workers polling at once (the mapping's maximum concurrency).
+        #[arg(long, default_value_t = 2)]
+        workers: u32,
+    },
     /// Ask SES to verify a sender address (in AWS this sends a confirmation email).
     VerifySender {
         #[arg(long)]
@@ -114,6 +123,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
                 images.ensure_bucket().await.map_err(|e| e.to_string())?;
                 eprintln!("bucket {bucket} is ready");
+            }
+            if let Some(url) = std::env::var("CALL_QUEUE_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+            {
+                let queue =
+                    ekyc::adapters::sqs::SqsCallQueue::new(ekyc::adapters::sqs::client(&sdk), &url);
+                // As infra/ sets it: longer than a dialer invocation can take.
+                let visibility = std::time::Duration::from_secs(180);
+                queue
+                    .ensure_queue(visibility)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                eprintln!("call queue {url} is ready");
             }
         }
         Command::CreateKey { tenant: raw, key } => {
@@ -188,6 +211,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let tenant = tenant(&raw)?;
             dev_call::call(store, tenant, request_id, flow).await?;
         }
+        #[cfg(feature = "dev")]
+        Command::PollCalls { workers } => dev_poll::poll(store, workers).await?,
         Command::VerifySender { email } => {
             aws_sdk_sesv2::Client::new(&sdk)
                 .create_email_identity()
@@ -298,6 +323,66 @@ mod dev_call {
                 eprintln!("you hung up; the request stays pending until its code expires")
             }
         }
+        Ok(())
+    }
+}
+
+/// `admin poll-calls`: the event source mapping of the call queue, locally.
+#[cfg(feature = "dev")]
+mod dev_poll {
+    use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, sqs};
+    use ekyc::config::{DialerConfig, Env};
+    use ekyc::dev::call_poller::Poller;
+    use ekyc::use_cases::dial::{DialWorker, Pacer};
+
+    pub async fn poll(store: DynamoStore, workers: u32) -> Result<(), String> {
+        ekyc::telemetry::init();
+        let config = DialerConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
+        let sdk = ekyc::adapters::sdk::load(&config.sdk).await;
+        let client = sqs::client(&sdk);
+        eprintln!(
+            "polling {} with {workers} workers at {}/s each",
+            config.call_queue_url, config.calls_per_second
+        );
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..workers.max(1) {
+            let worker = DialWorker {
+                store: store.clone(),
+                dialer: ConnectDialer::new(
+                    aws_sdk_connect::Client::new(&sdk),
+                    &config.connect_instance_id,
+                    &config.connect_contact_flow_id,
+                    &config.connect_source_phone_number,
+                ),
+                queue: sqs::SqsCallQueue::new(client.clone(), &config.call_queue_url),
+                settings: config.dial,
+                pacer: Pacer::per_second(f64::from(config.calls_per_second)),
+            };
+            let poller = Poller {
+                client: client.clone(),
+                queue_url: config.call_queue_url.clone(),
+                wait_seconds: 20,
+                batch_size: 10,
+            };
+            tasks.spawn(async move {
+                loop {
+                    match poller.poll_once(&worker, &ekyc::unix_now).await {
+                        Ok((0, _)) => {}
+                        Ok((got, done)) => {
+                            eprintln!(
+                                "dialer: {got} messages, {done} done, {} back to the queue",
+                                got - done
+                            )
+                        }
+                        Err(err) => {
+                            eprintln!("dialer: polling failed: {err}");
+                            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        }
+                    }
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
         Ok(())
     }
 }

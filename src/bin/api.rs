@@ -3,9 +3,7 @@
 
 use std::convert::Infallible;
 
-use ekyc::adapters::{
-    connect::ConnectDialer, dynamodb::DynamoStore, sdk, secrets, ses::SesMailer, Aws,
-};
+use ekyc::adapters::{dynamodb::DynamoStore, sdk, secrets, ses::SesMailer, sqs, Aws};
 use ekyc::config::{ApiConfig, Env};
 use ekyc::http::App;
 use lambda_http::{service_fn, Error, Request};
@@ -26,12 +24,7 @@ async fn main() -> Result<(), Error> {
             config.ses_from_address,
             config.ses_configuration_set,
         ),
-        ConnectDialer::new(
-            aws_sdk_connect::Client::new(&sdk),
-            config.connect_instance_id,
-            config.connect_contact_flow_id,
-            config.connect_source_phone_number,
-        ),
+        sqs::SqsCallQueue::new(sqs::client(&sdk), config.call_queue_url),
         Aws::onboarding(&sdk, &config.image_bucket)?,
     )?;
     let app = &app;

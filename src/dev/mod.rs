@@ -1,4 +1,5 @@
-//! Development tools, compiled only with the `dev` feature (the admin CLI's `call`, the
-//! tests): never part of a deployed function.
+//! Development tools, compiled only with the `dev` feature (the admin CLI's `call` and
+//! `poll-calls`, the tests): never part of a deployed function.
 
+pub mod call_poller;
 pub mod call_simulator;

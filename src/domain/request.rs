@@ -7,12 +7,13 @@ use super::{DocumentId, Email, OtpHash, PhoneNumber, RequestId, TenantId};
 ///
 /// ```text
 ///   pending ──CallVerified──────▶ verified ──Accept──▶ accepted
-///      │ ──AttemptsExhausted──▶ failed
+///      │ ──AttemptsExhausted──▶ failed (attempts_exhausted)
+///      │ ──CallNotPlaced──────▶ failed (call_not_placed)
 ///      └ ──CodeExpired────────▶ expired
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestStatus {
-    /// Created: the OTP was emailed and the call placed.
+    /// Created: the OTP was emailed and the call scheduled (or placed).
     Pending,
     /// The caller gave the right last four digits and code on the call.
     Verified,
@@ -31,6 +32,25 @@ pub enum Transition {
     AttemptsExhausted,
     CodeExpired,
     Accept,
+    /// The call could not be placed (throttled or refused until the dialer gave up).
+    CallNotPlaced,
+}
+
+impl Transition {
+    /// Why a request that this transition fails failed (`failureReason`), where it fails one.
+    pub fn failure_reason(self) -> Option<&'static str> {
+        match self {
+            Transition::AttemptsExhausted => Some("attempts_exhausted"),
+            Transition::CallNotPlaced => Some("call_not_placed"),
+            _ => None,
+        }
+    }
+
+    /// Whether the request gives up its email and phone reservations with this transition, so
+    /// the same user can be submitted again: only when we never reached them by phone.
+    pub fn releases_reservations(self) -> bool {
+        self == Transition::CallNotPlaced
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +77,7 @@ impl RequestStatus {
             (Pending, CallVerified) => Ok(Verified),
             (Pending, AttemptsExhausted) => Ok(Failed),
             (Pending, CodeExpired) => Ok(Expired),
+            (Pending, CallNotPlaced) => Ok(Failed),
             (Verified, Accept) => Ok(Accepted),
             (from, transition) => Err(TransitionError { from, transition }),
         }
@@ -127,6 +148,9 @@ pub struct NewKycRequest {
     /// The tenant's limit of creates per minute this one counts against (`None`: not counted,
     /// for operator tools).
     pub creates_per_minute: Option<u32>,
+    /// When its first call is due (Unix seconds): it counts as scheduled call 1. `None`: no
+    /// call is scheduled (operator tools, seeded tests).
+    pub call_scheduled_at: Option<u64>,
 }
 
 impl NewKycRequest {
@@ -149,14 +173,35 @@ mod tests {
     use super::Transition::*;
     use super::*;
 
-    const TRANSITIONS: [Transition; 4] = [CallVerified, AttemptsExhausted, CodeExpired, Accept];
+    const TRANSITIONS: [Transition; 5] = [
+        CallVerified,
+        AttemptsExhausted,
+        CodeExpired,
+        Accept,
+        CallNotPlaced,
+    ];
 
     #[test]
     fn every_allowed_edge() {
         assert_eq!(Pending.apply(CallVerified), Ok(Verified));
         assert_eq!(Pending.apply(AttemptsExhausted), Ok(Failed));
         assert_eq!(Pending.apply(CodeExpired), Ok(Expired));
+        assert_eq!(Pending.apply(CallNotPlaced), Ok(Failed));
         assert_eq!(Verified.apply(Accept), Ok(Accepted));
+    }
+
+    #[test]
+    fn failing_edges_give_their_reason_and_only_an_unplaced_call_frees_the_user() {
+        assert_eq!(
+            AttemptsExhausted.failure_reason(),
+            Some("attempts_exhausted")
+        );
+        assert_eq!(CallNotPlaced.failure_reason(), Some("call_not_placed"));
+        for t in [CallVerified, CodeExpired, Accept] {
+            assert_eq!(t.failure_reason(), None);
+        }
+        assert!(CallNotPlaced.releases_reservations());
+        assert!(!AttemptsExhausted.releases_reservations());
     }
 
     #[test]
@@ -165,6 +210,7 @@ mod tests {
             (Pending, CallVerified),
             (Pending, AttemptsExhausted),
             (Pending, CodeExpired),
+            (Pending, CallNotPlaced),
             (Verified, Accept),
         ];
         let mut refused = 0;
@@ -181,7 +227,7 @@ mod tests {
                 refused += 1;
             }
         }
-        assert_eq!(refused, 5 * 4 - allowed.len());
+        assert_eq!(refused, 5 * 5 - allowed.len());
     }
 
     #[test]

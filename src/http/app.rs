@@ -16,7 +16,7 @@ pub use crate::ports::Onboarding;
 pub struct App<P: Ports> {
     pub store: P::Store,
     pub mailer: P::Mailer,
-    pub dialer: P::Dialer,
+    pub queue: P::Queue,
     pub onboarding: Onboarding<P>,
     /// `FACE_MATCH_THRESHOLD`: the least similarity (0..1) that counts as a match.
     pub face_match_threshold: f64,
@@ -27,6 +27,9 @@ pub struct App<P: Ports> {
     pub page_tokens: PageTokens,
     /// How long one `DELETE /api/clear-requests` may work before answering with what remains.
     pub clear_budget: Duration,
+    /// `POST /api/requests/{id}/redial`: calls a request may have, and the pause after one.
+    pub max_calls_per_request: u32,
+    pub redial_cooldown: Duration,
 }
 
 impl<P: Ports> App<P> {
@@ -37,13 +40,13 @@ impl<P: Ports> App<P> {
         secret: &[u8],
         store: P::Store,
         mailer: P::Mailer,
-        dialer: P::Dialer,
+        queue: P::Queue,
         onboarding: Onboarding<P>,
     ) -> Result<Self, ValidationError> {
         Ok(Self {
             store,
             mailer,
-            dialer,
+            queue,
             onboarding,
             face_match_threshold: f64::from(settings.face_match_threshold_percent) / 100.0,
             image_url_ttl: settings.image_url_ttl,
@@ -53,9 +56,12 @@ impl<P: Ports> App<P> {
                 policy: settings.otp_policy,
                 allowed_countries: settings.allowed_countries.clone(),
                 creates_per_minute: settings.creates_per_minute,
+                call_delay: settings.call_delay,
             },
             page_tokens: PageTokens::new(secret),
             clear_budget: settings.clear_budget,
+            max_calls_per_request: settings.max_calls_per_request,
+            redial_cooldown: settings.redial_cooldown,
         })
     }
 }

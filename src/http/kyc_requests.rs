@@ -45,6 +45,10 @@ struct RequestView<'a> {
     accepted_at: Option<String>,
     failed_at: Option<String>,
     expired_at: Option<String>,
+    failure_reason: Option<&'a str>,
+    call_scheduled_at: Option<String>,
+    call_placed_at: Option<String>,
+    call_attempts: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -125,6 +129,10 @@ fn view(reviewed: &Reviewed) -> RequestView<'_> {
         accepted_at: r.accepted_at.map(timestamp),
         failed_at: r.failed_at.map(timestamp),
         expired_at: expired_at.map(timestamp),
+        failure_reason: r.failure_reason.as_deref(),
+        call_scheduled_at: r.call_scheduled_at.map(timestamp),
+        call_placed_at: r.call_placed_at.map(timestamp),
+        call_attempts: r.call_attempts,
     }
 }
 

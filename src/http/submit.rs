@@ -52,7 +52,7 @@ pub(super) async fn handle<P: Ports>(
     let id = submit(
         &app.store,
         &app.mailer,
-        &app.dialer,
+        &app.queue,
         &app.submit,
         caller,
         input,

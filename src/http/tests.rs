@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 
 use super::{handle, App};
-use crate::adapters::memory::{Fault, InMemory, MemoryDialer, MemoryMailer, MemoryStore, Op};
+use crate::adapters::memory::{Fault, InMemory, MemoryCallQueue, MemoryMailer, MemoryStore, Op};
 use crate::config::AppSettings;
 use crate::domain::{ApiKey, DocumentId, DocumentIdentification, TenantId};
 use crate::ports::DocumentStore;
@@ -33,7 +33,7 @@ fn app_with(settings: AppSettings) -> App<InMemory> {
         &[5u8; 32],
         store,
         MemoryMailer::default(),
-        MemoryDialer::default(),
+        MemoryCallQueue::default(),
         InMemory::onboarding(),
     )
     .unwrap()

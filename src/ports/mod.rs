@@ -2,8 +2,12 @@
 //! `crate::adapters` implement them over DynamoDB, SES and Amazon Connect, and in memory
 //! (`crate::adapters::memory`) for the unit tests.
 
+mod calls;
 mod onboarding;
 
+pub use calls::{
+    contact_attributes, CallOrder, CallQueue, CallState, CallStore, ContactId, Dialer,
+};
 pub use onboarding::{
     DocumentReader, DocumentStore, FaceComparison, FaceError, FaceMatcher, FaceRecorded,
     ImageFetcher, ImageStore, PresignedUpload, ReadError, ReadField, StoredObject, UnusableUrl,
@@ -17,8 +21,8 @@ use time::Date;
 
 use crate::domain::stats::{DayCounts, StatusCounts, Window};
 use crate::domain::{
-    ApiKeyHash, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHash,
-    PhoneNumber, RequestId, RequestStatus, TenantId, Transition,
+    ApiKeyHash, DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHash, RequestId,
+    RequestStatus, TenantId, Transition,
 };
 
 /// What went wrong with an outside service, so callers can answer by kind (try again later,
@@ -97,7 +101,8 @@ pub enum SubmitError {
     DocumentNotFound,
     #[error("already taken: email {email}, phone {phone}")]
     Taken { email: bool, phone: bool },
-    /// The email or the call could not go out; the request was withdrawn (`released`), or the
+    /// The email or the call's scheduling could not go out; the request was withdrawn
+    /// (`released`), or the
     /// withdrawal failed too and the reservations remain (logged for operators).
     #[error("{failed} failed; request withdrawn: {released}")]
     DeliveryFailed {
@@ -146,28 +151,6 @@ pub trait Mailer: Send + Sync {
     ) -> impl Future<Output = Result<(), ServiceError>> + Send;
 }
 
-/// The contact attributes a placed call carries, which the contact flow hands back to the
-/// verifier.
-pub mod contact_attributes {
-    pub const REQUEST_ID: &str = "requestId";
-    pub const TENANT_ID: &str = "tenantId";
-}
-
-/// The id Amazon Connect gave a placed call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactId(pub String);
-
-pub trait Dialer: Send + Sync {
-    /// Starts the verification call, with the [`contact_attributes`]. `request` doubles as the
-    /// idempotency token, so a retried create never dials twice.
-    fn place_call(
-        &self,
-        to: &PhoneNumber,
-        request: &RequestId,
-        tenant: &TenantId,
-    ) -> impl Future<Output = Result<ContactId, ServiceError>> + Send;
-}
-
 /// What the verifier needs to know about a request, read consistently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VerificationRecord {
@@ -184,6 +167,9 @@ pub struct VerificationRecord {
     pub document_last_four: Option<String>,
     /// The number the verification call goes to (E.164): only a call to it is heard.
     pub phone_number: String,
+    /// The Amazon Connect contact of the latest call placed, once the dialer recorded it:
+    /// answers are taken from that call only.
+    pub call_contact_id: Option<String>,
 }
 
 /// Writes are conditional on what was read: each returns `false`, changing nothing, when the
@@ -259,6 +245,13 @@ pub struct StoredRequest {
     pub accepted_at: Option<u64>,
     pub failed_at: Option<u64>,
     pub expired_at: Option<u64>,
+    /// Why it failed (`attempts_exhausted`, `call_not_placed`), when it did.
+    pub failure_reason: Option<String>,
+    /// When the latest call is (or was) due, when the latest call was placed, and how many
+    /// tries placing it took (or, for `call_not_placed`, were made).
+    pub call_scheduled_at: Option<u64>,
+    pub call_placed_at: Option<u64>,
+    pub call_attempts: Option<u32>,
 }
 
 impl StoredRequest {
@@ -399,12 +392,12 @@ pub trait StatsStore: Send + Sync {
 
 /// Everything the API function needs from its store.
 pub trait ApiStore:
-    ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore
+    ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore + CallStore
 {
 }
 
 impl<T> ApiStore for T where
-    T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore
+    T: ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore + CallStore
 {
 }
 
@@ -422,7 +415,7 @@ pub struct Onboarding<P: Ports> {
 pub trait Ports: 'static {
     type Store: ApiStore + DocumentStore;
     type Mailer: Mailer;
-    type Dialer: Dialer;
+    type Queue: CallQueue;
     type Images: ImageStore;
     type Fetcher: ImageFetcher;
     type Reader: DocumentReader;

@@ -343,6 +343,7 @@ mod tests {
                 otp: Some((hasher().hash(&request, &otp), EXPIRES)),
                 document_last_four: Some(LAST_FOUR.into()),
                 phone_number: "+14155550101".into(),
+                call_contact_id: None,
             },
         }
     }
@@ -536,6 +537,7 @@ mod tests {
                 otp_expires_at: EXPIRES,
                 max_attempts: 3,
                 creates_per_minute: None,
+                call_scheduled_at: Some(NOW),
             };
             store.create_request(&request).await.unwrap();
             (tenant, id, otp.expose().to_owned())

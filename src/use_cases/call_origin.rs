@@ -27,12 +27,20 @@ pub struct CallOrigin<'a> {
 const PLACED_BY_US: [&str; 2] = ["API", "OUTBOUND"];
 
 impl CallOrigin<'_> {
-    /// Whether this contact is the verification call placed for `record`'s request.
+    /// Whether this contact is the verification call placed for `record`'s request: and, once
+    /// the dialer recorded a call, the latest one placed (its `ContactId`, or the
+    /// `InitialContactId` of a transfer of it), so an earlier call's answers no longer count
+    /// after a redial. Before the dialer recorded one (the moment between Connect accepting a
+    /// call and the write), the request's only calls are ours.
     pub fn is_the_call_of(&self, record: &VerificationRecord) -> bool {
         self.channel == "VOICE"
             && PLACED_BY_US.contains(&self.initiation)
             && !self.customer_number.is_empty()
             && self.customer_number == record.phone_number
+            && record.call_contact_id.as_deref().is_none_or(|latest| {
+                !latest.is_empty()
+                    && (latest == self.contact_id || latest == self.initial_contact_id)
+            })
     }
 }
 
@@ -84,6 +92,7 @@ mod tests {
             otp_expires_at: NOW + 60,
             max_attempts: 3,
             creates_per_minute: None,
+            call_scheduled_at: Some(NOW),
         };
         store.create_request(&request).await.unwrap();
         (tenant, id, otp.expose().to_owned())

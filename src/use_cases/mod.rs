@@ -2,7 +2,9 @@
 //! here knows about HTTP, Connect events or AWS.
 //!
 //! - `authenticate`: the API key a caller presents → its tenant.
-//! - `submit`: a KYC request → stored, code emailed, call placed (or withdrawn).
+//! - `submit`: a KYC request → stored, code emailed, call scheduled (or withdrawn).
+//! - `dial`: a scheduled call → placed through Connect at the quotas' pace, or given up.
+//! - `redial`: a missed call → scheduled again.
 //! - `answer_call`: what the caller keys in on the call → verified, failed or expired.
 //! - `document_authentication`: identity document images → stored, read, a document record.
 //! - `face_authentication`: a selfie → compared with the document's face, the score recorded.
@@ -12,6 +14,7 @@
 pub mod answer_call;
 pub mod authenticate;
 pub mod call_origin;
+pub mod dial;
 pub mod document_authentication;
 pub mod face_authentication;
 pub mod review;

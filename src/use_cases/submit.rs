@@ -1,13 +1,14 @@
 //! Submitting a KYC request: reserve and record in one transaction, then email the code and
-//! place the call concurrently; if either cannot go out, release everything so the same email
-//! and phone can be submitted again.
+//! schedule the call (enqueue it for the dialer, `use_cases::dial`) concurrently; if either
+//! cannot go out, release everything so the same email and phone can be submitted again. The
+//! call itself is placed by the dialer, at the pace Amazon Connect's quotas allow.
 
 use std::time::Duration;
 
 use crate::domain::{
     DocumentId, Email, NewKycRequest, Otp, OtpHasher, OtpPolicy, PhoneNumber, RequestId,
 };
-use crate::ports::{Dialer, Mailer, RequestStore, SubmitError};
+use crate::ports::{CallOrder, CallQueue, Mailer, RequestStore, SubmitError};
 use crate::use_cases::authenticate::Caller;
 
 /// A submission that passed validation at the edge.
@@ -28,6 +29,8 @@ pub struct SubmitSettings {
     pub allowed_countries: Vec<String>,
     /// Creates per minute a tenant may make unless its own limit says otherwise.
     pub creates_per_minute: u32,
+    /// How long after the create the call is placed (`CALL_DELAY_SECONDS`): the email first.
+    pub call_delay: Duration,
 }
 
 /// How often, and how far apart, a failed withdrawal is tried again. The SDK already retries
@@ -36,10 +39,10 @@ pub struct SubmitSettings {
 const RELEASE_ATTEMPTS: u32 = 3;
 const RELEASE_BACKOFF: Duration = Duration::from_millis(100);
 
-pub async fn submit<S: RequestStore, M: Mailer, D: Dialer>(
+pub async fn submit<S: RequestStore, M: Mailer, Q: CallQueue>(
     store: &S,
     mailer: &M,
-    dialer: &D,
+    queue: &Q,
     settings: &SubmitSettings,
     caller: &Caller,
     input: Submission,
@@ -69,21 +72,23 @@ pub async fn submit<S: RequestStore, M: Mailer, D: Dialer>(
                 .creates_per_minute
                 .unwrap_or(settings.creates_per_minute),
         ),
+        call_scheduled_at: Some(now + settings.call_delay.as_secs()),
     };
     store.create_request(&request).await?;
 
+    let order = CallOrder::first(tenant, &id);
     let (mailed, called) = tokio::join!(
         mailer.send_otp(&request.email, &otp, policy.ttl_minutes()),
-        dialer.place_call(&request.phone, &id, tenant),
+        queue.enqueue(&order, settings.call_delay),
     );
     let failed = match (&mailed, &called) {
-        (Ok(()), Ok(contact)) => {
-            tracing::info!(kyc_request_id = %id, contact_id = %contact.0, "otp emailed and call placed");
+        (Ok(()), Ok(())) => {
+            tracing::info!(kyc_request_id = %id, "otp emailed and call scheduled");
             return Ok(id);
         }
-        (Err(_), Err(_)) => "sending the email and placing the call",
-        (Err(_), Ok(_)) => "sending the email",
-        (Ok(()), Err(_)) => "placing the call",
+        (Err(_), Err(_)) => "sending the email and scheduling the call",
+        (Err(_), Ok(())) => "sending the email",
+        (Ok(()), Err(_)) => "scheduling the call",
     };
     for err in [mailed.err(), called.err()].into_iter().flatten() {
         tracing::error!(kyc_request_id = %id, error = %err, "delivery failed");
@@ -119,14 +124,14 @@ async fn release_with_retry<S: RequestStore>(store: &S, request: &NewKycRequest)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{Fault, MemoryDialer, MemoryMailer, MemoryStore, Op};
+    use crate::adapters::memory::{Fault, MemoryCallQueue, MemoryMailer, MemoryStore, Op};
     use crate::domain::{DocumentIdentification, RequestStatus, TenantId};
     use crate::ports::{Listing, RequestLifecycle};
 
     struct World {
         store: MemoryStore,
         mailer: MemoryMailer,
-        dialer: MemoryDialer,
+        queue: MemoryCallQueue,
         tenant: TenantId,
         caller: Caller,
         document: DocumentId,
@@ -142,7 +147,7 @@ mod tests {
         World {
             store,
             mailer: MemoryMailer::default(),
-            dialer: MemoryDialer::default(),
+            queue: MemoryCallQueue::default(),
             caller: Caller {
                 tenant: tenant.clone(),
                 creates_per_minute: None,
@@ -158,6 +163,7 @@ mod tests {
             policy: OtpPolicy::default(),
             allowed_countries: vec!["US".into(), "GB".into()],
             creates_per_minute: 5,
+            call_delay: Duration::from_secs(15),
         }
     }
 
@@ -173,7 +179,7 @@ mod tests {
         submit(
             &w.store,
             &w.mailer,
-            &w.dialer,
+            &w.queue,
             &settings(),
             &w.caller,
             submission(w, email, phone),
@@ -192,7 +198,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_submission_is_stored_pending_mailed_and_called() {
+    async fn a_submission_is_stored_pending_mailed_and_its_call_scheduled() {
         let w = world();
         let id = run(&w, "a@example.com", "+14155550101").await.unwrap();
         let request = w.store.get_request(&w.tenant, &id).await.unwrap().unwrap();
@@ -203,7 +209,9 @@ mod tests {
         assert_eq!(mails[0].to, "a@example.com");
         let (digits, hash) = (&mails[0].code, w.store.otp_hash(&w.tenant, &id).unwrap());
         assert!(settings().hasher.verify(&id, digits, &hash));
-        assert_eq!(w.dialer.placed(), vec![(id, "+14155550101".to_owned())]);
+        let order = CallOrder::first(&w.tenant, &id);
+        assert_eq!(w.queue.enqueued(), vec![(order, Duration::from_secs(15))]);
+        assert_eq!(request.call_scheduled_at, Some(1_015));
     }
 
     #[tokio::test]
@@ -222,7 +230,7 @@ mod tests {
         let refused = submit(
             &w.store,
             &w.mailer,
-            &w.dialer,
+            &w.queue,
             &settings(),
             &w.caller,
             other,
@@ -231,7 +239,7 @@ mod tests {
         .await;
         assert_eq!(refused, Err(SubmitError::DocumentNotFound));
         assert_eq!(w.mailer.sent().len(), 1);
-        assert_eq!(w.dialer.placed().len(), 1);
+        assert_eq!(w.queue.enqueued().len(), 1);
     }
 
     async fn assert_withdrawn_and_free_again(
@@ -248,7 +256,7 @@ mod tests {
         );
         assert_eq!(stored(w).await, 0, "a withdrawn request is not kept");
         w.mailer.heal();
-        w.dialer.heal();
+        w.queue.heal();
         run(w, "a@example.com", "+14155550101")
             .await
             .expect("the same email and phone can be submitted again");
@@ -263,31 +271,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn when_the_call_fails_the_request_is_withdrawn() {
+    async fn when_the_call_cannot_be_enqueued_the_request_is_withdrawn() {
         let w = world();
-        w.dialer.inject(Fault::Fail);
+        w.queue.inject(Fault::Fail);
         let result = run(&w, "a@example.com", "+14155550101").await;
-        assert_withdrawn_and_free_again(&w, "placing the call", result).await;
+        assert_withdrawn_and_free_again(&w, "scheduling the call", result).await;
+        assert_eq!(
+            w.mailer.sent().len(),
+            2,
+            "mailed, withdrawn, then mailed again"
+        );
     }
 
     #[tokio::test]
     async fn when_both_fail_the_request_is_withdrawn_once() {
         let w = world();
         w.mailer.inject(Fault::Fail);
-        w.dialer.inject(Fault::Fail);
+        w.queue.inject(Fault::Fail);
         let result = run(&w, "a@example.com", "+14155550101").await;
         assert_eq!(w.store.calls(Op::Release), 1);
-        assert_withdrawn_and_free_again(&w, "sending the email and placing the call", result).await;
+        assert_withdrawn_and_free_again(&w, "sending the email and scheduling the call", result)
+            .await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_release_that_fails_twice_is_retried_until_it_holds() {
         let w = world();
-        w.dialer.inject(Fault::Fail);
+        w.queue.inject(Fault::Fail);
         w.store.fail_next(Op::Release, 2);
         let result = run(&w, "a@example.com", "+14155550101").await;
         assert_eq!(w.store.calls(Op::Release), 3);
-        assert_withdrawn_and_free_again(&w, "placing the call", result).await;
+        assert_withdrawn_and_free_again(&w, "scheduling the call", result).await;
     }
 
     #[tokio::test(start_paused = true)]
@@ -325,7 +339,7 @@ mod tests {
         let next_minute = submit(
             &w.store,
             &w.mailer,
-            &w.dialer,
+            &w.queue,
             &settings(),
             &w.caller,
             submission(&w, "late@example.com", "+14155550299"),
@@ -360,10 +374,10 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn mail_and_call_go_out_concurrently() {
+    async fn mail_and_enqueue_go_out_concurrently() {
         let w = world();
         w.mailer.inject(Fault::Delay(Duration::from_secs(2)));
-        w.dialer.inject(Fault::Delay(Duration::from_secs(2)));
+        w.queue.inject(Fault::Delay(Duration::from_secs(2)));
         let started = tokio::time::Instant::now();
         run(&w, "a@example.com", "+14155550101").await.unwrap();
         assert!(

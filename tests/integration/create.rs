@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::support::*;
 
 #[tokio::test]
-async fn a_valid_request_is_201_emails_an_otp_and_places_the_call() {
+async fn a_valid_request_is_201_emails_an_otp_and_the_dialer_places_the_call() {
     let t = Tenant::new().await;
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
@@ -66,7 +66,12 @@ async fn a_valid_request_is_201_emails_an_otp_and_places_the_call() {
         .flat_map(|i| i.values())
         .any(|v| v.as_s().is_ok_and(|s| s.contains(&code))));
 
-    // One call, to the E.164 number, through the configured flow, idempotent on the request id.
+    // The call is scheduled, not placed inside the request; the dialer places it: one call, to
+    // the E.164 number, through the configured flow, idempotent on the request id.
+    assert!(calls_received(&connect).await.is_empty());
+    assert!(request["callScheduledAt"].as_n().is_ok());
+    assert_eq!(dial(&app, &connect).await, 1);
+    assert_eq!(dial(&app, &connect).await, 0, "the message is gone");
     let calls = calls_received(&connect).await;
     assert_eq!(calls.len(), 1);
     let call = &calls[0];
@@ -79,6 +84,9 @@ async fn a_valid_request_is_201_emails_an_otp_and_places_the_call() {
         call["Attributes"],
         json!({"requestId": id, "tenantId": t.tenant.as_str()})
     );
+    let items = request_items(&t.tenant, &id).await;
+    assert_eq!(items["REQ"]["callContactId"].as_s().unwrap(), "contact-1");
+    assert_eq!(items["REQ"]["callsPlaced"].as_n().unwrap(), "1");
 }
 
 #[tokio::test]
@@ -203,6 +211,7 @@ async fn a_taken_email_or_phone_is_409_naming_the_field() {
         .await
         .unwrap();
     assert_eq!(holders, (None, None));
+    assert_eq!(dial(&app, &connect).await, 1, "one call scheduled");
     assert_eq!(
         calls_received(&connect).await.len(),
         1,
@@ -360,10 +369,10 @@ async fn assert_released(t: &Tenant, email: &str, phone: &str) {
 }
 
 #[tokio::test]
-async fn when_connect_fails_the_answer_is_502_the_reservations_are_released_and_a_retry_succeeds() {
+async fn when_the_call_cannot_be_queued_the_answer_is_502_nothing_is_kept_and_a_retry_succeeds() {
     let t = Tenant::new().await;
-    let down = connect_stand_in(500).await;
-    let app = Tenant::app(&down).await;
+    let down = failing_sqs().await;
+    let app = Tenant::app_with_sqs(&down.uri()).await;
     let (email, phone) = unique_contact();
 
     let response = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
@@ -371,15 +380,17 @@ async fn when_connect_fails_the_answer_is_502_the_reservations_are_released_and_
     let error = body_json(&response)["error"].as_str().unwrap().to_owned();
     assert!(error.contains("not submitted"), "{error}");
     assert!(
-        calls_received(&down).await.len() >= 2,
-        "the SDK retried the call"
+        down.received_requests().await.unwrap().len() >= 2,
+        "the SDK retried the send"
     );
     assert_released(&t, &email, &phone).await;
+    assert_eq!(stored_requests(&t.tenant).await, 0, "nothing is kept");
 
     let up = connect_stand_in(200).await;
     let app = Tenant::app(&up).await;
     let retry = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
     assert_eq!(retry.status(), 201, "{}", text(&retry));
+    assert_eq!(dial(&app, &up).await, 1);
     assert_eq!(calls_received(&up).await.len(), 1);
 }
 
@@ -417,12 +428,17 @@ async fn hanging_delivery_is_502_within_the_budget(hang_ses: bool) {
     let t = Tenant::new().await;
     let hanging = hanging_stand_in().await;
     let connect = connect_stand_in(200).await;
-    let (hanging_uri, connect_uri) = (hanging.uri(), connect.uri());
-    let (connect_at, ses_at) = match hang_ses {
-        true => (connect_uri.as_str(), Some(hanging_uri.as_str())),
-        false => (hanging_uri.as_str(), None),
+    let app = match hang_ses {
+        true => {
+            Tenant::app_with(
+                &connect.uri(),
+                Some(&hanging.uri()),
+                Duration::from_secs(60),
+            )
+            .await
+        }
+        false => Tenant::app_with_sqs(&hanging.uri()).await,
     };
-    let app = Tenant::app_with(connect_at, ses_at, Duration::from_secs(60)).await;
     let (email, phone) = unique_contact();
     let started = std::time::Instant::now();
     let response = handle(&app, post_create(&t.key, &t.create_body(&email, &phone))).await;
@@ -441,7 +457,7 @@ async fn an_ses_that_hangs_is_502_within_the_budget_and_nothing_is_kept() {
 }
 
 #[tokio::test]
-async fn a_connect_that_hangs_is_502_within_the_budget_and_nothing_is_kept() {
+async fn an_sqs_that_hangs_is_502_within_the_budget_and_nothing_is_kept() {
     hanging_delivery_is_502_within_the_budget(false).await;
 }
 
@@ -516,6 +532,7 @@ async fn race(shared_email: bool) {
             assert_eq!(own, None, "loser {i} left a reservation behind");
         }
     }
+    assert_eq!(dial(&app, &connect).await, 1, "one call scheduled");
     assert_eq!(
         calls_received(&connect).await.len(),
         1,
@@ -554,6 +571,7 @@ async fn release_refuses_to_free_a_reservation_held_by_another_request() {
         otp_expires_at: 0,
         max_attempts: 3,
         creates_per_minute: None,
+        call_scheduled_at: None,
     };
     // Its own request does not exist: nothing to release, and the reservations stay put.
     store().await.release_request(&impostor).await.unwrap();
@@ -575,8 +593,9 @@ async fn the_connect_client_reaches_the_stand_in_named_by_aws_endpoint_url_conne
     let id = RequestId::generate();
     let tenant = ekyc::domain::TenantId::parse("env-wiring").unwrap();
     let to = PhoneNumber::parse("+442079460958").unwrap();
-    let first = dialer.place_call(&to, &id, &tenant).await.unwrap();
-    let again = dialer.place_call(&to, &id, &tenant).await.unwrap();
+    let order = ekyc::ports::CallOrder::first(&tenant, &id);
+    let first = dialer.place_call(&to, &order).await.unwrap();
+    let again = dialer.place_call(&to, &order).await.unwrap();
     assert_eq!(first, again, "the same ClientToken gets the same contact");
     let calls: Vec<_> = recorded_calls()
         .await

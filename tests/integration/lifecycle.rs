@@ -90,6 +90,7 @@ async fn insert(t: &Tenant, n: u32) -> Vec<(String, String, String)> {
                     otp_expires_at: ekyc::unix_now() + 600,
                     max_attempts: 3,
                     creates_per_minute: None,
+                    call_scheduled_at: None,
                 }
             })
             .collect();

@@ -82,6 +82,7 @@ async fn pending_as(
                 otp_expires_at: now + code_lifetime,
                 max_attempts: 3,
                 creates_per_minute: None,
+                call_scheduled_at: None,
             };
             (request, otp)
         })

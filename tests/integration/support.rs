@@ -2,19 +2,24 @@
 //! one table without seeing each other.
 //!
 //! Environment (set by `make test`): `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SESV2`,
-//! `AWS_ENDPOINT_URL_CONNECT` (the recording stand-in), `MOTO_URL`, `TABLE_NAME`, region and
-//! dummy credentials. Connect stand-ins made per test with wiremock are reached through the
-//! SDK's own per-client `endpoint_url`.
+//! `AWS_ENDPOINT_URL_SQS` (moto), `AWS_ENDPOINT_URL_CONNECT` (the recording stand-in),
+//! `MOTO_URL`, `TABLE_NAME`, region and dummy credentials. Connect stand-ins made per test with
+//! wiremock are reached through the SDK's own per-client `endpoint_url`. Each app gets its own
+//! call queue in moto (no delay), which [`dial`] drains through the real dialer handler.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use ekyc::adapters::{connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer, Aws};
+use ekyc::adapters::{
+    connect::ConnectDialer, dynamodb::DynamoStore, ses::SesMailer, sqs::SqsCallQueue, Aws,
+};
 use ekyc::config::AppSettings;
+use ekyc::dev::call_poller::Poller;
 use ekyc::domain::{ApiKey, DocumentId, DocumentIdentification, OtpHasher, TenantId};
 use ekyc::http::App;
 use ekyc::ports::{Listing, RequestLifecycle};
+use ekyc::use_cases::dial::{DialSettings, DialWorker, Pacer};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
@@ -76,6 +81,28 @@ pub fn connect_client(sdk: &SdkConfig, endpoint: &str) -> aws_sdk_connect::Clien
     )
 }
 
+pub fn sqs_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_sqs::Client {
+    let mut builder = aws_sdk_sqs::config::Builder::from(sdk);
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_sqs::Client::from_conf(builder.build())
+}
+
+/// A fresh call queue in moto's SQS, named after `label`: its URL.
+pub async fn new_queue(label: &str) -> String {
+    let name = format!("{label}-{}", ulid::Ulid::new()).to_lowercase();
+    let url = format!("{}/000000000000/{name}", env("MOTO_URL"));
+    let queue = SqsCallQueue::new(sqs_client(&sdk_config().await, None), &url);
+    queue.ensure_queue(Duration::from_secs(30)).await.unwrap();
+    url
+}
+
+/// The call queue `url` as the API and the dialer use it.
+pub async fn call_queue(url: &str) -> SqsCallQueue {
+    SqsCallQueue::new(sqs_client(&sdk_config().await, None), url)
+}
+
 pub fn ses_client(sdk: &SdkConfig, endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
     let mut builder = aws_sdk_sesv2::config::Builder::from(sdk);
     if let Some(endpoint) = endpoint {
@@ -108,6 +135,20 @@ pub async fn hanging_stand_in() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// An SQS stand-in that always fails (awsJson 1.0 error shape).
+pub async fn failing_sqs() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-amzn-query-error", "InternalError;Receiver")
+                .set_body_json(json!({"__type": "com.amazonaws.sqs#InternalError", "message": "stand-in failure"})),
+        )
         .mount(&server)
         .await;
     server
@@ -198,12 +239,28 @@ impl Tenant {
             .unwrap();
     }
 
-    /// The handler wired to DynamoDB Local, moto's SES (or `ses_endpoint`) and a Connect
-    /// stand-in at `connect_endpoint`.
+    /// The handler wired to DynamoDB Local, moto's SES (or `ses_endpoint`) and a call queue
+    /// of its own in moto's SQS. (The Connect stand-in is the dialer's: see [`dial`].)
     pub async fn app_with(
-        connect_endpoint: &str,
+        _connect_endpoint: &str,
         ses_endpoint: Option<&str>,
         cache: Duration,
+    ) -> TestApp {
+        let queue = new_queue("calls").await;
+        Self::app_on(ses_endpoint, cache, &queue, None).await
+    }
+
+    /// The handler whose SQS is at `sqs_endpoint` (a failing or hanging stand-in).
+    pub async fn app_with_sqs(sqs_endpoint: &str) -> TestApp {
+        let queue = format!("{sqs_endpoint}/000000000000/calls");
+        Self::app_on(None, Duration::from_secs(60), &queue, Some(sqs_endpoint)).await
+    }
+
+    async fn app_on(
+        ses_endpoint: Option<&str>,
+        cache: Duration,
+        queue_url: &str,
+        sqs_endpoint: Option<&str>,
     ) -> TestApp {
         let sdk = sdk_config().await;
         let settings = AppSettings {
@@ -212,6 +269,8 @@ impl Tenant {
             allowed_countries: vec!["US".into(), "GB".into()],
             // Tests create in bursts; the limit has tests of its own.
             creates_per_minute: 100_000,
+            // The tests run the dialer themselves, at once.
+            call_delay: Duration::ZERO,
             ..AppSettings::default()
         };
         App::new(
@@ -219,12 +278,7 @@ impl Tenant {
             OTP_SECRET,
             store().await,
             SesMailer::new(ses_client(&sdk, ses_endpoint), SENDER, None),
-            ConnectDialer::new(
-                connect_client(&sdk, connect_endpoint),
-                INSTANCE_ID,
-                FLOW_ID,
-                SOURCE_NUMBER,
-            ),
+            SqsCallQueue::new(sqs_client(&sdk, sqs_endpoint), queue_url),
             Aws::onboarding(&sdk, &image_bucket()).unwrap(),
         )
         .unwrap()
@@ -237,6 +291,62 @@ impl Tenant {
     pub fn create_body(&self, email: &str, phone: &str) -> String {
         json!({"email": email, "phoneNumber": phone, "documentIdentificationId": self.document_id.as_str()})
             .to_string()
+    }
+}
+
+/// The dialer as Lambda runs it for `queue_url`, placing calls through the Connect stand-in at
+/// `connect_endpoint` as `instance` (the shared stand-in keeps its limits per instance).
+pub async fn dial_worker(
+    queue_url: &str,
+    connect_endpoint: &str,
+    instance: &str,
+    settings: DialSettings,
+    calls_per_second: f64,
+) -> DialWorker<DynamoStore, ConnectDialer, SqsCallQueue> {
+    let sdk = sdk_config().await;
+    DialWorker {
+        store: store().await,
+        dialer: ConnectDialer::new(
+            connect_client(&sdk, connect_endpoint),
+            instance,
+            FLOW_ID,
+            SOURCE_NUMBER,
+        ),
+        queue: call_queue(queue_url).await,
+        settings,
+        pacer: Pacer::per_second(calls_per_second),
+    }
+}
+
+/// Lambda's event source mapping over `queue_url`, polling without waiting.
+pub async fn poller(queue_url: &str) -> Poller {
+    Poller {
+        client: sqs_client(&sdk_config().await, None),
+        queue_url: queue_url.to_owned(),
+        wait_seconds: 0,
+        batch_size: 10,
+    }
+}
+
+/// Runs the dialer over the app's queue until it is empty (for now), placing the calls through
+/// the wiremock Connect stand-in `connect`: how many messages it handled.
+pub async fn dial(app: &TestApp, connect: &MockServer) -> usize {
+    let queue_url = app.queue.queue_url();
+    let worker = dial_worker(
+        queue_url,
+        &connect.uri(),
+        INSTANCE_ID,
+        DialSettings::default(),
+        1_000.0,
+    )
+    .await;
+    let poller = poller(queue_url).await;
+    let mut handled = 0;
+    loop {
+        match poller.poll_once(&worker, &ekyc::unix_now).await.unwrap() {
+            (0, _) => return handled,
+            (n, _) => handled += n,
+        }
     }
 }
 

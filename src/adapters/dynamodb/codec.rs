@@ -12,7 +12,7 @@ use crate::domain::{
     ApiKeyHash, DocumentId, DocumentIdentification, NewKycRequest, OtpHash, RequestId,
     RequestStatus, TenantId,
 };
-use crate::ports::{ApiKeyRecord, ServiceError, ServiceErrorKind, StoredRequest};
+use crate::ports::{ApiKeyRecord, CallState, ServiceError, ServiceErrorKind, StoredRequest};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -137,6 +137,11 @@ pub fn new_request_items(r: &NewKycRequest, kept_until: u64) -> [Item; 4] {
             (keys::TTL_ATTRIBUTE, n(kept_until)),
         ],
     );
+    let mut request = request;
+    if let Some(at) = r.call_scheduled_at {
+        request.insert(CALLS_SCHEDULED.into(), n(1));
+        request.insert(CALL_SCHEDULED_AT.into(), n(at));
+    }
     let otp = item(
         keys::otp(&r.tenant, &r.id),
         vec![
@@ -195,6 +200,33 @@ pub fn stored_request(item: &Item) -> Result<StoredRequest, ServiceError> {
         accepted_at: get_n(item, entered_at(RequestStatus::Accepted)),
         failed_at: get_n(item, entered_at(RequestStatus::Failed)),
         expired_at: get_n(item, entered_at(RequestStatus::Expired)),
+        failure_reason: get_s(item, FAILURE_REASON).map(str::to_owned),
+        call_scheduled_at: get_n(item, CALL_SCHEDULED_AT),
+        call_placed_at: get_n(item, CALL_PLACED_AT),
+        call_attempts: get_n(item, CALL_ATTEMPTS),
+    })
+}
+
+/// The call attributes of a request item: how many calls were scheduled (the first at create,
+/// one more per redial) and when the latest is due; the number of the latest call placed, its
+/// contact, when, and after how many tries; why the request failed, where it did.
+pub const CALLS_SCHEDULED: &str = "callsScheduled";
+pub const CALL_SCHEDULED_AT: &str = "callScheduledAt";
+pub const CALLS_PLACED: &str = "callsPlaced";
+pub const CALL_CONTACT_ID: &str = "callContactId";
+pub const CALL_PLACED_AT: &str = "callPlacedAt";
+pub const CALL_ATTEMPTS: &str = "callAttempts";
+pub const FAILURE_REASON: &str = "failureReason";
+
+pub fn call_state(item: &Item) -> Result<CallState, ServiceError> {
+    Ok(CallState {
+        status: status(item)?,
+        otp_expires_at: number(item, "otpExpiresAt")?,
+        phone_number: phone_number(item)?.to_owned(),
+        calls_scheduled: get_n(item, CALLS_SCHEDULED).unwrap_or(0),
+        calls_placed: get_n(item, CALLS_PLACED).unwrap_or(0),
+        call_scheduled_at: get_n(item, CALL_SCHEDULED_AT),
+        call_placed_at: get_n(item, CALL_PLACED_AT),
     })
 }
 

@@ -11,10 +11,12 @@
 //! | `lifecycle.rs`    | `RequestLifecycle`: get, list, documents, delete, clear        |
 //! | `listing.rs`      | listing requests: by acceptance on `gsi1`, by status on `gsi2` |
 //! | `verification.rs` | `VerificationStore`: what the call's answers change            |
+//! | `calls.rs`        | `CallStore`: the call attributes the dialer and redial write   |
 //! | `counters.rs`     | `StatsStore`: the counters every write keeps, and their read   |
 //! | `operator.rs`     | the admin tool's and tests' operations; no function calls them |
 
 mod api_keys;
+mod calls;
 mod codec;
 mod counters;
 mod documents;

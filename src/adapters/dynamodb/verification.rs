@@ -52,6 +52,7 @@ impl VerificationStore for DynamoStore {
             otp: by_sk(keys::OTP_SK).and_then(codec::otp),
             document_last_four: document.and_then(|d| d.document_last_four()),
             phone_number: codec::phone_number(request)?.to_owned(),
+            call_contact_id: codec::get_s(request, codec::CALL_CONTACT_ID).map(str::to_owned),
         }))
     }
 
@@ -90,40 +91,8 @@ impl VerificationStore for DynamoStore {
         let Ok(to) = from.apply(transition) else {
             return Ok(false);
         };
-        let mut change = Change::new(keys::request(tenant, id))
-            .set("#status = :to")
-            .set(format!("{} = :now", codec::entered_at(to)))
-            .when("#status = :from")
-            .value(":to", s(to.as_str()))
-            .value(":from", s(from.as_str()))
-            .value(":now", n(details.now));
-        if let Some(seen) = details.spend_from {
-            change = spending(change, seen);
-        }
-        if let Some(contact) = details.contact_id {
-            change = with_contact(change, contact);
-        }
-        if to.is_accepted() != from.is_accepted() {
-            change = change
-                .set(format!("{} = :listing", keys::GSI1SK))
-                .value(":listing", s(keys::request_listing(to.is_accepted(), id)));
-        }
-        // Into the new status's partition of the status index (no status but pending sorts by
-        // its code's expiry, so the id alone is the sort key).
-        change = change
-            .set(format!("{} = :status_pk", keys::GSI2PK))
-            .set(format!("{} = :status_sk", keys::GSI2SK))
-            .value(":status_pk", s(keys::requests_in(tenant, to)))
-            .value(":status_sk", s(keys::status_listing(to, id, 0)));
-        // Retention: a verified request is kept (its create-time `ttl` goes); a failed or
-        // expired one goes `RETENTION_DAYS` from now, with its reservations.
-        let retention = match to {
-            RequestStatus::Verified => Some(None),
-            RequestStatus::Failed | RequestStatus::Expired => {
-                Some(Some(self.kept_until(details.now)))
-            }
-            RequestStatus::Pending | RequestStatus::Accepted => None,
-        };
+        let retention = self.retention(to, details.now);
+        let mut change = transition_change(tenant, id, from, transition, &details);
         if let Some(ttl) = retention {
             change = with_ttl(change, ttl);
         }
@@ -142,6 +111,17 @@ impl VerificationStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Retention on entering `to` at `now`: a verified request is kept (`Some(None)`: its
+    /// create-time `ttl` goes); a failed or expired one goes `RETENTION_DAYS` from now, with
+    /// its reservations (`Some(Some(ttl))`); other statuses keep theirs (`None`).
+    pub(super) fn retention(&self, to: RequestStatus, now: u64) -> Option<Option<u64>> {
+        match to {
+            RequestStatus::Verified => Some(None),
+            RequestStatus::Failed | RequestStatus::Expired => Some(Some(self.kept_until(now))),
+            RequestStatus::Pending | RequestStatus::Accepted => None,
+        }
+    }
+
     /// The updates that give a request's email and phone reservations its retention (`Some`:
     /// that `ttl`; `None`: kept), while they still name it. The keys come from the request.
     async fn reservations_kept(
@@ -170,12 +150,57 @@ impl DynamoStore {
 }
 
 /// Sets the item's `ttl` (`Some`) or removes it (`None`).
-fn with_ttl(change: Change, ttl: Option<u64>) -> Change {
+pub(super) fn with_ttl(change: Change, ttl: Option<u64>) -> Change {
     let change = change.name("#ttl", keys::TTL_ATTRIBUTE);
     match ttl {
         Some(ttl) => change.set("#ttl = :ttl").value(":ttl", n(ttl)),
         None => change.remove("#ttl"),
     }
+}
+
+/// The conditional update of a request along an edge the state machine allows (`from` must
+/// apply `transition`): the new status and its time, the failure reason, the contact, the
+/// listing keys of both indexes; conditional on the status still being `from`.
+pub(super) fn transition_change(
+    tenant: &TenantId,
+    id: &RequestId,
+    from: RequestStatus,
+    transition: Transition,
+    details: &TransitionDetails<'_>,
+) -> Change {
+    let to = from
+        .apply(transition)
+        .expect("callers apply the state machine first");
+    let mut change = Change::new(keys::request(tenant, id))
+        .set("#status = :to")
+        .set(format!("{} = :now", codec::entered_at(to)))
+        .when("#status = :from")
+        .value(":to", s(to.as_str()))
+        .value(":from", s(from.as_str()))
+        .value(":now", n(details.now));
+    if let Some(reason) = transition.failure_reason() {
+        change = change
+            .set(format!("{} = :reason", codec::FAILURE_REASON))
+            .value(":reason", s(reason));
+    }
+    if let Some(seen) = details.spend_from {
+        change = spending(change, seen);
+    }
+    if let Some(contact) = details.contact_id {
+        change = with_contact(change, contact);
+    }
+    if to.is_accepted() != from.is_accepted() {
+        change = change
+            .set(format!("{} = :listing", keys::GSI1SK))
+            .value(":listing", s(keys::request_listing(to.is_accepted(), id)));
+    }
+    // Into the new status's partition of the status index (no status but pending sorts by
+    // its code's expiry, so the id alone is the sort key).
+    change
+        .set(format!("{} = :status_pk", keys::GSI2PK))
+        .set(format!("{} = :status_sk", keys::GSI2SK))
+        .value(":status_pk", s(keys::requests_in(tenant, to)))
+        .value(":status_sk", s(keys::status_listing(to, id, 0)))
 }
 
 /// A change to a request that holds only while it is `pending`, made at `now` by a contact.

@@ -24,13 +24,20 @@ pub enum Op {
     ConditionalWrite,
     SendMail,
     PlaceCall,
+    /// The call queue's `enqueue` and `postpone`.
+    Enqueue,
+    Postpone,
+    /// The call store's reads and writes (`load_call`, `record_call`, `give_up_call`, …).
+    CallState,
 }
 
 /// What an operation does instead of its work, until healed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
-    /// Answers a service error (as the SDK would after its retries).
+    /// Answers a service error (as the SDK would after its retries): unavailable.
     Fail,
+    /// Answers a service error of this kind (throttled, rejected, …).
+    FailAs(ServiceErrorKind),
     /// Waits this long, then works.
     Delay(Duration),
     /// Never answers.
@@ -93,12 +100,18 @@ impl Switches {
         match fault {
             Some(Fault::Hang) => std::future::pending::<()>().await,
             Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
-            Some(Fault::Fail) | None => {}
+            Some(Fault::Fail) | Some(Fault::FailAs(_)) | None => {}
         }
-        if fail || fault == Some(Fault::Fail) {
+        let kind = match fault {
+            Some(Fault::FailAs(kind)) => Some(kind),
+            Some(Fault::Fail) => Some(ServiceErrorKind::Unavailable),
+            _ if fail => Some(ServiceErrorKind::Unavailable),
+            _ => None,
+        };
+        if let Some(kind) = kind {
             return Err(ServiceError::new(
                 "memory",
-                ServiceErrorKind::Unavailable,
+                kind,
                 format!("{op:?} failed on purpose"),
             ));
         }

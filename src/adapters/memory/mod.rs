@@ -7,11 +7,13 @@
 mod delivery;
 mod faults;
 mod onboarding;
+mod queue;
 mod store;
 
-pub use delivery::{MemoryDialer, MemoryMailer, SentMail};
+pub use delivery::{MemoryDialer, MemoryMailer, PlacedCall, SentMail};
 pub use faults::{Fault, Op};
 pub use onboarding::{MemoryDocumentReader, MemoryFaceMatcher, MemoryFetcher, MemoryImageStore};
+pub use queue::MemoryCallQueue;
 pub use store::MemoryStore;
 
 use crate::ports::Ports;
@@ -34,7 +36,7 @@ impl InMemory {
 impl Ports for InMemory {
     type Store = MemoryStore;
     type Mailer = MemoryMailer;
-    type Dialer = MemoryDialer;
+    type Queue = MemoryCallQueue;
     type Images = MemoryImageStore;
     type Fetcher = MemoryFetcher;
     type Reader = MemoryDocumentReader;

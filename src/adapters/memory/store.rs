@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+mod calls;
 mod documents;
 
 use super::faults::Switches;
@@ -31,6 +32,10 @@ struct Row {
     otp: Option<(OtpHash, u64)>,
     last_four_verified: bool,
     contact_id: Option<String>,
+    /// Calls scheduled, the number of the latest placed (0: none) and its contact.
+    calls_scheduled: u32,
+    calls_placed: u32,
+    call_contact_id: Option<String>,
 }
 
 /// A reservation key: the tenant and `email:<key>` or `phone:<key>`.
@@ -290,6 +295,10 @@ impl RequestStore for MemoryStore {
             accepted_at: None,
             failed_at: None,
             expired_at: None,
+            failure_reason: None,
+            call_scheduled_at: r.call_scheduled_at,
+            call_placed_at: None,
+            call_attempts: None,
         };
         let row = Row {
             request,
@@ -298,6 +307,9 @@ impl RequestStore for MemoryStore {
             otp: Some((r.otp_hash.clone(), r.otp_expires_at)),
             last_four_verified: false,
             contact_id: None,
+            calls_scheduled: u32::from(r.call_scheduled_at.is_some()),
+            calls_placed: 0,
+            call_contact_id: None,
         };
         state.requests.insert((r.tenant.clone(), r.id), row);
         *state
@@ -489,6 +501,7 @@ impl VerificationStore for MemoryStore {
             otp: row.otp.clone(),
             document_last_four: document.and_then(DocumentIdentification::document_last_four),
             phone_number: row.request.phone_number.clone(),
+            call_contact_id: row.call_contact_id.clone(),
         }))
     }
 
@@ -537,16 +550,36 @@ impl VerificationStore for MemoryStore {
         transition: Transition,
         change: TransitionDetails<'_>,
     ) -> Result<bool, ServiceError> {
-        let Ok(to) = from.apply(transition) else {
+        if from.apply(transition).is_err() {
             return Ok(false);
-        };
+        }
         self.switches.enter(Op::ConditionalWrite).await?;
         if self.switches.loses_race(Op::ConditionalWrite) {
             return Ok(false);
         }
-        let mut state = self.state();
+        Ok(self
+            .state()
+            .transition(tenant, id, from, transition, change))
+    }
+}
+
+impl State {
+    /// One request along one edge of the state machine, if it is still in `from` (and has
+    /// not spent an attempt meanwhile); what the DynamoDB store's transition transaction does.
+    fn transition(
+        &mut self,
+        tenant: &TenantId,
+        id: &RequestId,
+        from: RequestStatus,
+        transition: Transition,
+        change: TransitionDetails<'_>,
+    ) -> bool {
+        let Ok(to) = from.apply(transition) else {
+            return false;
+        };
+        let state = self;
         let Some(row) = state.requests.get_mut(&(tenant.clone(), *id)) else {
-            return Ok(false);
+            return false;
         };
         let r = &mut row.request;
         if r.status != from
@@ -554,12 +587,15 @@ impl VerificationStore for MemoryStore {
                 .spend_from
                 .is_some_and(|seen| r.attempts_used != seen)
         {
-            return Ok(false);
+            return false;
         }
         if let Some(seen) = change.spend_from {
             r.attempts_used = seen + 1;
         }
         r.status = to;
+        if let Some(reason) = transition.failure_reason() {
+            r.failure_reason = Some(reason.to_owned());
+        }
         let at = Some(change.now);
         match to {
             RequestStatus::Verified => r.verified_at = at,
@@ -576,7 +612,7 @@ impl VerificationStore for MemoryStore {
         }
         // In the same write, as the DynamoDB store's transaction does.
         state.count(tenant, &CounterChange::transitioned(from, to, change.now));
-        Ok(true)
+        true
     }
 }
 
