@@ -18,7 +18,7 @@ test: unit
 check-infra:
 	bash scripts/check-infra.sh
 
-# The two deployable zips, arm64, with their sizes.
+# The three deployable zips (api, dialer, verifier), arm64, with their sizes.
 package:
 	bash scripts/package.sh
 

@@ -337,7 +337,8 @@ pub struct DialerConfig {
     pub connect_instance_id: String,
     pub connect_contact_flow_id: String,
     pub connect_source_phone_number: String,
-    /// `CALL_MAX_ATTEMPTS` (default 8), `CALL_RETRY_BASE_SECONDS` (10),
+    /// `CALL_MAX_ATTEMPTS` (default 8, at most 40: below the queue's redrive count, so only
+    /// poison reaches the dead-letter queue), `CALL_RETRY_BASE_SECONDS` (10),
     /// `CALL_RETRY_MAX_SECONDS` (300).
     pub dial: crate::use_cases::dial::DialSettings,
     /// `DIALER_CALLS_PER_SECOND` (default 1): one worker's pace; times the event source
@@ -352,13 +353,10 @@ pub struct DialerConfig {
 
 impl DialerConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let seconds = |name: &str, default: u64, range| -> Result<Duration, ConfigError> {
-            Ok(Duration::from_secs(env.number(name, default, range)?))
-        };
         let dial = crate::use_cases::dial::DialSettings {
-            max_attempts: env.number("CALL_MAX_ATTEMPTS", 8, 1..=100)? as u32,
-            retry_base: seconds("CALL_RETRY_BASE_SECONDS", 10, 1..=900)?,
-            retry_max: seconds("CALL_RETRY_MAX_SECONDS", 300, 1..=43_200)?,
+            max_attempts: env.number("CALL_MAX_ATTEMPTS", 8, 1..=40)? as u32,
+            retry_base: Duration::from_secs(env.number("CALL_RETRY_BASE_SECONDS", 10, 1..=900)?),
+            retry_max: Duration::from_secs(env.number("CALL_RETRY_MAX_SECONDS", 300, 1..=43_200)?),
         };
         if dial.retry_base > dial.retry_max {
             return Err(ConfigError(

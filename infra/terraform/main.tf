@@ -314,10 +314,11 @@ data "aws_iam_policy_document" "api" {
     actions   = ["ses:SendEmail"]
     resources = ["${local.ses_prefix}:identity/${var.ses_identity}", "${local.ses_prefix}:configuration-set/${aws_sesv2_configuration_set.this.configuration_set_name}"]
   }
+  # The API only schedules calls; the dialer places them.
   statement {
-    sid       = "Call"
-    actions   = ["connect:StartOutboundVoiceContact"]
-    resources = ["${local.instance_arn}/contact/*", aws_connect_contact_flow.verification.arn]
+    sid       = "Queue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.calls.arn]
   }
   statement {
     sid       = "Secret"
@@ -407,7 +408,7 @@ resource "aws_iam_role_policy" "verifier" {
 
 resource "aws_lambda_function" "api" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a dead-letter queue only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:Calls only AWS public endpoints (DynamoDB, SES, Connect, Secrets Manager, S3, Textract, Rekognition); no VPC resources to reach.
+  #checkov:skip=CKV_AWS_117:Calls only AWS public endpoints (DynamoDB, SES, SQS, Secrets Manager, S3, Textract, Rekognition); no VPC resources to reach.
   #checkov:skip=CKV_AWS_173:The environment holds no secrets (the OTP secret is read from Secrets Manager at init).
   #checkov:skip=CKV_AWS_115:Concurrency is bounded by the HTTP API throttling variables.
   #checkov:skip=CKV_AWS_272:Code signing is a per-account choice; the package is built reproducibly by make package.
@@ -441,9 +442,11 @@ resource "aws_lambda_function" "api" {
       TENANT_CREATES_PER_MINUTE   = var.tenant_creates_per_minute
       SES_FROM_ADDRESS            = var.ses_from_address
       SES_CONFIGURATION_SET       = aws_sesv2_configuration_set.this.configuration_set_name
-      CONNECT_INSTANCE_ID         = local.instance_id
-      CONNECT_CONTACT_FLOW_ID     = aws_connect_contact_flow.verification.contact_flow_id
       CONNECT_SOURCE_PHONE_NUMBER = local.source_number
+      CALL_QUEUE_URL              = aws_sqs_queue.calls.url
+      CALL_DELAY_SECONDS          = var.call_delay_seconds
+      MAX_CALLS_PER_REQUEST       = var.max_calls_per_request
+      REDIAL_COOLDOWN_SECONDS     = var.redial_cooldown_seconds
     }
   }
   depends_on = [aws_secretsmanager_secret_version.otp]

@@ -22,3 +22,11 @@ output "otp_secret_arn" {
 output "image_bucket" {
   value = aws_s3_bucket.images.id
 }
+
+output "call_queue_url" {
+  value = aws_sqs_queue.calls.url
+}
+
+output "call_dead_letter_queue_url" {
+  value = aws_sqs_queue.calls_dlq.url
+}

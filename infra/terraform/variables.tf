@@ -132,3 +132,67 @@ variable "verifier_zip" {
   type        = string
   default     = "../../target/lambda/verifier/bootstrap.zip"
 }
+
+variable "dialer_zip" {
+  description = "The dialer function package (make package)."
+  type        = string
+  default     = "../../target/lambda/dialer/bootstrap.zip"
+}
+
+variable "call_delay_seconds" {
+  description = "How long after a create (or a redial) the call is placed, so the email comes first (0-900)."
+  type        = number
+  default     = 15
+}
+
+variable "max_calls_per_request" {
+  description = "Calls a request may have, redials included."
+  type        = number
+  default     = 3
+}
+
+variable "redial_cooldown_seconds" {
+  description = "How long after its last call a request may be called again."
+  type        = number
+  default     = 60
+}
+
+variable "call_max_attempts" {
+  description = "Receives of a call's message before the call is given up (the request fails with call_not_placed)."
+  type        = number
+  default     = 8
+  validation {
+    condition     = var.call_max_attempts >= 1 && var.call_max_attempts <= 40
+    error_message = "call_max_attempts must be from 1 to 40 (below the queue's redrive count of 50)."
+  }
+}
+
+variable "call_retry_base_seconds" {
+  description = "Visibility time-out after a throttled call's first try, doubled per receive."
+  type        = number
+  default     = 10
+}
+
+variable "call_retry_max_seconds" {
+  description = "The longest visibility time-out between a call's tries."
+  type        = number
+  default     = 300
+}
+
+variable "dialer_calls_per_second" {
+  description = "One dialer worker's pace; times dialer_maximum_concurrency, the account's call rate (Connect's default: 2/s)."
+  type        = number
+  default     = 1
+}
+
+variable "dialer_maximum_concurrency" {
+  description = "The event source mapping's maximum concurrency: dialer workers at once (2-1000)."
+  type        = number
+  default     = 2
+}
+
+variable "alarm_topic_arn" {
+  description = "An SNS topic the dead-letter alarm notifies; empty: the alarm only shows in CloudWatch."
+  type        = string
+  default     = ""
+}

@@ -129,8 +129,11 @@ OPERATION_ACTIONS = {
     "analyze_id": {"textract:AnalyzeID"},
     "compare_faces": {"rekognition:CompareFaces"},
     "detect_faces": {"rekognition:DetectFaces"},
+    "send_message": {"sqs:SendMessage"},
+    "change_message_visibility": {"sqs:ChangeMessageVisibility"},
     # The admin CLI's (operators' credentials, not the functions'):
     "create_bucket": set(),
+    "create_queue": set(),
     "create_table": set(),
     "update_time_to_live": set(),
 }
@@ -206,7 +209,14 @@ def actions_of(statements):
     return {a for a in out if not a.startswith("logs:")}
 
 
-FUNCTIONS = [("ApiFunction", "api", "ApiConfig"), ("VerifierFunction", "verifier", "VerifierConfig")]
+FUNCTIONS = [
+    ("ApiFunction", "api", "ApiConfig"),
+    ("DialerFunction", "dialer", "DialerConfig"),
+    ("VerifierFunction", "verifier", "VerifierConfig"),
+]
+
+# What Lambda's SQS event source mapping does with the dialer's role (no code of ours calls these).
+EVENT_SOURCE_MAPPING_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 
 
 # ------------------------------------------------------------------ tests
@@ -227,12 +237,12 @@ def test_the_roles_together_grant_exactly_what_the_code_calls(sam, tf):
     granted = set()
     for sam_name, _, _ in FUNCTIONS:
         granted |= actions_of(sam_statements(sam, sam_name))
-    assert granted == code_actions()
+    assert granted == code_actions() | EVENT_SOURCE_MAPPING_ACTIONS
 
 
 def test_the_verifier_may_not_send_mail_place_calls_or_create(sam):
     actions = actions_of(sam_statements(sam, "VerifierFunction"))
-    assert not {a for a in actions if a.startswith(("ses:", "connect:"))}
+    assert not {a for a in actions if a.startswith(("ses:", "connect:", "sqs:"))}
     assert "dynamodb:PutItem" not in actions
 
 
@@ -283,6 +293,60 @@ def test_the_api_reaches_every_key_family_and_the_verifier_no_key_and_no_documen
         (docs,) = [s for s in statements if s.get("Sid", s.get("sid")) == "Documents"]
         assert actions_of([docs]) == {"dynamodb:GetItem"}
         assert leading_keys(docs) == ["TENANT#*#DOC#*"]
+
+
+def test_only_the_dialer_places_calls_and_the_api_may_only_send_to_the_queue(sam, tf):
+    for sam_name, tf_name, _ in FUNCTIONS:
+        for actions in (actions_of(sam_statements(sam, sam_name)), actions_of(tf_statements(tf, tf_name))):
+            calls = {a for a in actions if a.startswith("connect:")}
+            queue = {a for a in actions if a.startswith("sqs:")}
+            if sam_name == "DialerFunction":
+                assert calls == {"connect:StartOutboundVoiceContact"}
+                assert queue == EVENT_SOURCE_MAPPING_ACTIONS | {"sqs:ChangeMessageVisibility"}
+                assert not {a for a in actions if a.startswith(("ses:", "s3:", "secretsmanager:"))}
+            elif sam_name == "ApiFunction":
+                assert not calls and queue == {"sqs:SendMessage"}
+    [send] = [s for s in sam_statements(sam, "ApiFunction") if s.get("Sid") == "Queue"]
+    assert send["Resource"] == {"Fn::GetAtt": "CallQueue.Arn"}
+    [send] = [s for s in tf_statements(tf, "api") if s.get("sid") == "Queue"]
+    assert send["resources"] == ["${aws_sqs_queue.calls.arn}"]
+
+
+def test_the_call_queue_is_encrypted_redrives_poison_only_and_its_dead_letters_raise_an_alarm(sam, tf):
+    queues = sam_resources(sam, "AWS::SQS::Queue")
+    assert set(queues) == {"CallQueue", "CallDeadLetterQueue"}
+    assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
+    redrive = queues["CallQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": "CallDeadLetterQueue.Arn"}
+    # Above every CALL_MAX_ATTEMPTS allowed: the dialer ends each call's message itself.
+    assert redrive["maxReceiveCount"] > sam["Parameters"]["CallMaxAttempts"]["MaxValue"]
+    alarm = sam_resources(sam, "AWS::CloudWatch::Alarm")["CallDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": "CallDeadLetterQueue.QueueName"}
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
+    tf_queues = tf_resources(tf, "aws_sqs_queue")
+    assert set(tf_queues) == {"calls", "calls_dlq"}
+    assert all(q["sqs_managed_sse_enabled"] is True for q in tf_queues.values())
+    assert "aws_sqs_queue.calls_dlq.arn" in tf_queues["calls"]["redrive_policy"]
+    assert "'maxReceiveCount': 50" in tf_queues["calls"]["redrive_policy"]
+    tf_alarm = tf_resources(tf, "aws_cloudwatch_metric_alarm")["calls_dlq"]
+    assert "aws_sqs_queue.calls_dlq.name" in str(tf_alarm["dimensions"])
+    assert tf_alarm["metric_name"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_the_dialer_is_fed_by_the_queue_reporting_item_failures_at_a_bounded_concurrency(sam, tf):
+    [event] = sam_function(sam, "DialerFunction")["Events"].values()
+    props = event["Properties"]
+    assert event["Type"] == "SQS" and props["Queue"] == {"Fn::GetAtt": "CallQueue.Arn"}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "DialerMaximumConcurrency"}}
+    mapping = tf_resources(tf, "aws_lambda_event_source_mapping")["calls"]
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
+    assert "var.dialer_maximum_concurrency" in mapping["scaling_config"][0]["maximum_concurrency"]
+    assert "aws_sqs_queue.calls.arn" in mapping["event_source_arn"]
+    # AWS's advice: the queue's visibility time-out at least six times the function's time-out.
+    visibility = sam_resources(sam, "AWS::SQS::Queue")["CallQueue"]["Properties"]["VisibilityTimeout"]
+    assert visibility >= 6 * sam_function(sam, "DialerFunction")["Timeout"]
+    assert tf_resources(tf, "aws_sqs_queue")["calls"]["visibility_timeout_seconds"] >= 6 * tf_resources(tf, "aws_lambda_function")["dialer"]["timeout"]
 
 
 # Actions that support no resource-level permissions: IAM grants them on "*" only.
@@ -347,6 +411,8 @@ def test_both_create_the_same_resources(sam, tf):
         "AWS::Serverless::Function": "aws_lambda_function",
         "AWS::S3::Bucket": "aws_s3_bucket",
         "AWS::S3::BucketPolicy": "aws_s3_bucket_policy",
+        "AWS::SQS::Queue": "aws_sqs_queue",
+        "AWS::CloudWatch::Alarm": "aws_cloudwatch_metric_alarm",
     }
     for sam_kind, tf_kind in pairs.items():
         assert len(sam_resources(sam, sam_kind)) == len(tf_resources(tf, tf_kind)), sam_kind
