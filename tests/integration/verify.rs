@@ -354,6 +354,27 @@ async fn a_contact_the_product_did_not_place_cannot_answer_for_a_request() {
 }
 
 #[tokio::test]
+async fn answers_from_any_call_but_the_latest_placed_are_refused_and_change_nothing() {
+    let c = created().await;
+    let verifier = verifier().await;
+    let before = items(&c).await;
+    let mut old = c.call.clone();
+    old.contact_id = "an-earlier-call".into();
+    for (step, digits) in [("last4", RIGHT_LAST_FOUR), ("last4", "0000")] {
+        let response = verify(&verifier, event(&old, step, digits), ekyc::unix_now()).await;
+        assert_eq!(response["result"], "error");
+    }
+    assert_eq!(items(&c).await, before, "nothing changed");
+    let latest = verify(
+        &verifier,
+        event(&c.call, "last4", RIGHT_LAST_FOUR),
+        ekyc::unix_now(),
+    )
+    .await;
+    assert_eq!(latest["result"], "ok");
+}
+
+#[tokio::test]
 async fn a_replayed_success_changes_nothing_and_answers_like_an_unknown_request() {
     let c = created().await;
     answer_call(&c, &[Some(RIGHT_LAST_FOUR), Some(&c.code)]).await;
@@ -454,9 +475,10 @@ async fn the_sample_connect_events_reach_the_verifier() {
         // As shipped they name no stored request: refused.
         let unknown = verify(&verifier, event.clone(), ekyc::unix_now()).await;
         assert_eq!(unknown["result"], "error", "{file}");
-        // Pointed at a real request, and called at its number, they drive it.
+        // Pointed at a real request, from its latest call at its number, they drive it.
         event.details.contact_data.attributes = c.call.attributes.clone();
         event.details.contact_data.customer_endpoint.address = Some(c.call.customer_number.clone());
+        event.details.contact_data.contact_id = Some(c.call.contact_id.clone());
         if step == "code" {
             event
                 .details
