@@ -356,7 +356,11 @@ impl DialerConfig {
         let dial = crate::use_cases::dial::DialSettings {
             max_attempts: env.number("CALL_MAX_ATTEMPTS", 8, 1..=40)? as u32,
             retry_base: Duration::from_secs(env.number("CALL_RETRY_BASE_SECONDS", 10, 1..=900)?),
-            retry_max: Duration::from_secs(env.number("CALL_RETRY_MAX_SECONDS", 300, 1..=43_200)?),
+            retry_max: Duration::from_secs(env.number(
+                "CALL_RETRY_MAX_SECONDS",
+                300,
+                1..=43_200,
+            )?),
         };
         if dial.retry_base > dial.retry_max {
             return Err(ConfigError(
