@@ -182,7 +182,12 @@ async fn the_limit_and_server_errors_are_retried_too_but_a_refused_call_is_given
 async fn a_deleted_request_or_one_that_moved_on_gets_no_call() {
     let w = worker();
     let id = stored(&w, "a@example.com", "+14155550101").await;
-    assert!(w.store.delete_request(&tenant(), &id).await.unwrap().is_some());
+    assert!(w
+        .store
+        .delete_request(&tenant(), &id)
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(
         dial(&w, &message(&id, 1, 1), NOW).await,
         Dialed::Skipped("request gone")
