@@ -35,6 +35,11 @@ pub const INTERNAL: &str = "Internal error; the request may be retried";
 pub const BUSY: &str =
     "A service we depend on is busy or unavailable; nothing was changed, try again shortly";
 pub const TIMED_OUT: &str = "A service we depend on did not answer in time; try again shortly";
+pub const CALL_SCHEDULED: &str = "Call scheduled";
+pub const REDIAL_CODE_EXPIRED: &str =
+    "the request's code has expired, so it cannot be called again: submit a new request";
+pub const REDIAL_CALL_WAITING: &str =
+    "a call for this request is already scheduled and not placed yet; wait for it";
 pub const CLEARED: &str = "All KYC requests cleared";
 pub const PARTLY_CLEARED: &str = "Some KYC requests remain: call again to continue clearing";
 pub const DOCUMENT_AUTHENTICATED: &str = "Document authenticated";
@@ -60,6 +65,18 @@ pub const STATUS_FILTER: &str =
 pub const STATUS_OR_ACCEPTED: &str = "give status or accepted, not both";
 pub const ORDER: &str = "order must be newest or oldest";
 pub const BAD_NEXT_TOKEN: &str = "nextToken is not valid here: pass the nextToken of the previous page, with the same status, accepted and order";
+
+pub fn redial_not_pending(status: &str) -> String {
+    format!("the request is {status}: only a pending request can be called again")
+}
+
+pub fn redial_limit(max: u32) -> String {
+    format!("the request has had its {max} calls; no more are placed")
+}
+
+pub fn redial_too_soon(retry_after: u64) -> String {
+    format!("the last call was placed too recently; ask again in {retry_after} s")
+}
 
 pub fn no_route(path: &str) -> String {
     format!("no route {path}")
@@ -183,6 +200,9 @@ mod tests {
             (BUSY, "A service we depend on is busy or unavailable; nothing was changed, try again shortly"),
             (TIMED_OUT, "A service we depend on did not answer in time; try again shortly"),
             (CLEARED, "All KYC requests cleared"),
+            (CALL_SCHEDULED, "Call scheduled"),
+            (REDIAL_CODE_EXPIRED, "the request's code has expired, so it cannot be called again: submit a new request"),
+            (REDIAL_CALL_WAITING, "a call for this request is already scheduled and not placed yet; wait for it"),
             (PARTLY_CLEARED, "Some KYC requests remain: call again to continue clearing"),
             (UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"),
             (BODY_NOT_AN_OBJECT, "request body must be a JSON object"),
@@ -208,6 +228,18 @@ mod tests {
         }
         for (text, pinned) in [
             (no_route("/api/x"), "no route /api/x"),
+            (
+                redial_not_pending("verified"),
+                "the request is verified: only a pending request can be called again",
+            ),
+            (
+                redial_limit(3),
+                "the request has had its 3 calls; no more are placed",
+            ),
+            (
+                redial_too_soon(42),
+                "the last call was placed too recently; ask again in 42 s",
+            ),
             (
                 too_many_creates(20),
                 "too many requests created this minute for this account; try again in 20 s",

@@ -16,6 +16,7 @@ locals {
     create           = "POST /api/kyc-request"
     list             = "GET /api/requests"
     get              = "GET /api/requests/{id}"
+    redial           = "POST /api/requests/{id}/redial"
     accept           = "PUT /api/accept"
     delete           = "DELETE /api/delete-request"
     clear            = "DELETE /api/clear-requests"

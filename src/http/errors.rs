@@ -12,6 +12,7 @@ use crate::ports::SubmitError;
 use crate::use_cases::authenticate::AuthError;
 use crate::use_cases::document_authentication::DocumentError;
 use crate::use_cases::face_authentication::FaceAuthError;
+use crate::use_cases::redial::RedialError;
 use crate::use_cases::review::ReviewError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,12 @@ pub enum ApiError {
     FaceRefused(&'static str),
     /// The tenant's create limit: 429 with `Retry-After`.
     TooManyRequests {
+        retry_after: u64,
+    },
+    /// The request cannot be called again (not pending, code expired, calls used, one waiting).
+    CannotRedial(String),
+    /// Called too recently: 429 with `Retry-After`.
+    RedialTooSoon {
         retry_after: u64,
     },
     /// A dependency throttled, conflicted or was down: 503 with `Retry-After`.
@@ -187,6 +194,12 @@ impl ApiError {
                 "rate_limited",
                 &messages::too_many_creates(*retry_after),
             ),
+            ApiError::CannotRedial(text) => error(StatusCode::CONFLICT, "cannot_redial", text),
+            ApiError::RedialTooSoon { retry_after } => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "redial_too_soon",
+                &messages::redial_too_soon(*retry_after),
+            ),
             ApiError::Busy => error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service_busy",
@@ -226,7 +239,7 @@ impl ApiError {
                 let after = HeaderValue::from(RETRY_AFTER_SECONDS);
                 response.headers_mut().insert(header::RETRY_AFTER, after);
             }
-            ApiError::TooManyRequests { retry_after } => {
+            ApiError::TooManyRequests { retry_after } | ApiError::RedialTooSoon { retry_after } => {
                 let after = HeaderValue::from(retry_after);
                 response.headers_mut().insert(header::RETRY_AFTER, after);
             }
@@ -278,6 +291,26 @@ impl From<ReviewError> for ApiError {
             ReviewError::NotFound => ApiError::RequestNotFound,
             ReviewError::NotAccepted => ApiError::NotAccepted,
             ReviewError::Store(err) => internal(&err, "reviewing requests"),
+        }
+    }
+}
+
+impl From<RedialError> for ApiError {
+    fn from(err: RedialError) -> Self {
+        match err {
+            RedialError::NotFound => ApiError::RequestNotFound,
+            RedialError::NotPending(status) => {
+                ApiError::CannotRedial(messages::redial_not_pending(status.as_str()))
+            }
+            RedialError::CodeExpired => {
+                ApiError::CannotRedial(messages::REDIAL_CODE_EXPIRED.to_owned())
+            }
+            RedialError::CallLimit { max } => ApiError::CannotRedial(messages::redial_limit(max)),
+            RedialError::CallWaiting => {
+                ApiError::CannotRedial(messages::REDIAL_CALL_WAITING.to_owned())
+            }
+            RedialError::TooSoon { retry_after } => ApiError::RedialTooSoon { retry_after },
+            RedialError::Store(err) => internal(&err, "scheduling a call"),
         }
     }
 }
@@ -407,6 +440,12 @@ mod tests {
                 "rate_limited",
             ),
             (ApiError::TimedOut, 504, "service_timed_out"),
+            (ApiError::CannotRedial("x".into()), 409, "cannot_redial"),
+            (
+                ApiError::RedialTooSoon { retry_after: 3 },
+                429,
+                "redial_too_soon",
+            ),
             (ApiError::Internal, 500, "internal_error"),
         ] {
             let (got, name, text) = err.parts();

@@ -59,7 +59,7 @@ struct Requests<'a> {
     next_token: Option<String>,
 }
 
-fn timestamp(unix: u64) -> String {
+pub(super) fn timestamp(unix: u64) -> String {
     OffsetDateTime::from_unix_timestamp(unix as i64)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())

@@ -18,6 +18,7 @@ mod images;
 pub mod json;
 mod kyc_requests;
 pub mod page_token;
+mod redial;
 mod stats;
 mod submit;
 mod uploads;
@@ -43,6 +44,7 @@ enum Route {
     Submit,
     List,
     GetOne,
+    Redial,
     Accept,
     Delete,
     Clear,
@@ -61,6 +63,7 @@ const ROUTES: &[(&str, Method, Route)] = &[
     ("/api/kyc-request", Method::POST, Route::Submit),
     ("/api/requests", Method::GET, Route::List),
     ("/api/requests/{id}", Method::GET, Route::GetOne),
+    ("/api/requests/{id}/redial", Method::POST, Route::Redial),
     ("/api/accept", Method::PUT, Route::Accept),
     ("/api/delete-request", Method::DELETE, Route::Delete),
     ("/api/clear-requests", Method::DELETE, Route::Clear),
@@ -161,6 +164,7 @@ async fn route<P: Ports>(
         Route::Submit => submit::handle(app, &caller, json_body(&request)?, now).await,
         Route::List => kyc_requests::list(app, &tenant, query, now).await,
         Route::GetOne => kyc_requests::get_one(app, &tenant, id, now).await,
+        Route::Redial => redial::handle(app, &tenant, id, now).await,
         Route::Accept => accept::handle(app, &tenant, json_body(&request)?, now).await,
         Route::Delete => delete::handle(app, &tenant, json_body(&request)?).await,
         Route::Clear => clear::handle(app, &tenant).await,
@@ -179,5 +183,7 @@ fn path_of(request: &Request) -> &str {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_redial;
 #[cfg(test)]
 mod tests_review;

@@ -225,4 +225,40 @@ mod tests {
             );
         }
     }
+
+    /// After a redial, the call the dialer recorded last is the only one heard (or a transfer
+    /// of it); before any is recorded, the request's own call is.
+    #[tokio::test]
+    async fn once_a_call_is_recorded_only_the_latest_is_heard() {
+        use crate::ports::{CallStore, ContactId};
+        let store = MemoryStore::default();
+        let (t, id, code) = pending(&store).await;
+        let early = answer(&store, (&t, &id), ours(), Step::LastFour, LAST_FOUR).await;
+        assert_eq!(early.result, CallResult::Ok);
+        let latest = ContactId("contact-2".into());
+        assert!(store
+            .record_call(&t, &id, 2, &latest, 1, NOW)
+            .await
+            .unwrap());
+        let before = store.get_request(&t, &id).await.unwrap();
+        for old in ["contact-1", ""] {
+            let origin = CallOrigin {
+                contact_id: old,
+                initial_contact_id: old,
+                ..ours()
+            };
+            for (step, digits) in [(Step::Code, code.as_str()), (Step::Code, "000000")] {
+                let got = answer(&store, (&t, &id), origin, step, digits).await;
+                assert_eq!(got, CallAnswer::ERROR, "{old:?}");
+            }
+        }
+        assert_eq!(store.get_request(&t, &id).await.unwrap(), before);
+        let transferred = CallOrigin {
+            contact_id: "contact-3",
+            initial_contact_id: "contact-2",
+            ..ours()
+        };
+        let ok = answer(&store, (&t, &id), transferred, Step::Code, &code).await;
+        assert_eq!(ok.result, CallResult::Ok);
+    }
 }

@@ -17,6 +17,7 @@ pub mod call_origin;
 pub mod dial;
 pub mod document_authentication;
 pub mod face_authentication;
+pub mod redial;
 pub mod review;
 pub mod submit;
 pub mod uploads;
