@@ -340,6 +340,13 @@ mod dev_poll {
         let config = DialerConfig::from_env(&Env::from_process()).map_err(|e| e.to_string())?;
         let sdk = ekyc::adapters::sdk::load(&config.sdk).await;
         let client = sqs::client(&sdk);
+        // The long poll (as the event source mapping's) outlasts the dialer's own SDK time-outs.
+        let polling = ekyc::config::SdkSettings {
+            attempt: std::time::Duration::from_secs(25),
+            operation: std::time::Duration::from_secs(30),
+            ..config.sdk
+        };
+        let poll_client = sqs::client(&ekyc::adapters::sdk::load(&polling).await);
         eprintln!(
             "polling {} with {workers} workers at {}/s each",
             config.call_queue_url, config.calls_per_second
@@ -359,7 +366,7 @@ mod dev_poll {
                 pacer: Pacer::per_second(f64::from(config.calls_per_second)),
             };
             let poller = Poller {
-                client: client.clone(),
+                client: poll_client.clone(),
                 queue_url: config.call_queue_url.clone(),
                 wait_seconds: 20,
                 batch_size: 10,
