@@ -236,7 +236,7 @@ mod dev_call {
     use ekyc::contact_flow::Verifier;
     use ekyc::dev::call_simulator::{play, Call, Caller, Ending};
     use ekyc::domain::{OtpHasher, RequestId, TenantId};
-    use ekyc::ports::{contact_attributes, RequestLifecycle};
+    use ekyc::ports::{contact_attributes, RequestLifecycle, VerificationStore};
 
     /// The developer at the terminal, as the person on the phone.
     struct Terminal;
@@ -291,8 +291,20 @@ mod dev_call {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("tenant {tenant} has no open request; create one first"))?,
         };
+        // The call the dialer placed (the verifier hears only the latest one placed).
+        let placed = store
+            .load_verification(&tenant, &id)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|record| record.call_contact_id);
+        let contact_id = placed.unwrap_or_else(|| {
+            eprintln!(
+                "no call placed for it yet (the dialer places it CALL_DELAY_SECONDS after the create): answering as that call"
+            );
+            format!("local-{}", ulid::Ulid::new())
+        });
         let call = Call {
-            contact_id: format!("local-{}", ulid::Ulid::new()),
+            contact_id,
             attributes: [
                 (contact_attributes::REQUEST_ID.to_owned(), id.to_string()),
                 (contact_attributes::TENANT_ID.to_owned(), tenant.to_string()),
