@@ -16,6 +16,7 @@ pub mod messages;
 pub mod ports;
 pub mod telemetry;
 pub mod use_cases;
+pub mod warm_up;
 
 /// Seconds since the Unix epoch: the entry points read the clock, and hand it down.
 pub fn unix_now() -> u64 {

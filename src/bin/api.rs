@@ -1,5 +1,5 @@
-//! The API Lambda: configuration, secret and clients once at init, then `http::handle` per
-//! request, at the time the request arrived.
+//! The API Lambda: configuration, secret, clients and the lazily built tables (`warm_up`) once
+//! at init, then `http::handle` per request, at the time the request arrived.
 
 use std::convert::Infallible;
 
@@ -12,6 +12,7 @@ use lambda_http::{service_fn, Error, Request};
 async fn main() -> Result<(), Error> {
     ekyc::telemetry::init();
     let config = ApiConfig::from_env(&Env::from_process())?;
+    ekyc::warm_up::warm_up();
     let sdk = sdk::load(&config.sdk).await;
     let secret = secrets::resolve(&sdk, &config.secret).await?;
     let app = App::<Aws>::new(

@@ -160,6 +160,57 @@ mod tests {
     }
 
     #[test]
+    fn every_pattern_of_the_number_metadata_is_valid() {
+        // Building the metadata skips checking each pattern (vendor/phonenumber: the patch
+        // that makes warming up cheap); a pattern is compiled on first use instead. Check every
+        // one here, with the parser of the regex engine that compiles them and the flags the
+        // metadata sets, so a bad pattern fails this test rather than a request.
+        let mut patterns = 0;
+        for meta in phonenumber::metadata::DATABASE.iter() {
+            let d = meta.descriptors();
+            let descriptors = [
+                Some(d.general()),
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.pager(),
+                d.uan(),
+                d.emergency(),
+                d.voicemail(),
+                d.short_code(),
+                d.standard_rate(),
+                d.carrier(),
+                d.no_international(),
+            ];
+            let mut regexes: Vec<_> = descriptors
+                .into_iter()
+                .flatten()
+                .map(|d| d.national_number())
+                .collect();
+            for format in meta.formats().iter().chain(meta.international_formats()) {
+                regexes.push(format.pattern());
+                regexes.extend(format.leading_digits());
+            }
+            regexes.extend(meta.international_prefix());
+            regexes.extend(meta.national_prefix_for_parsing());
+            regexes.extend(meta.leading_digits());
+            for regex in regexes {
+                let parsed = regex_syntax::ParserBuilder::new()
+                    .ignore_whitespace(true)
+                    .build()
+                    .parse(regex.as_str());
+                assert!(parsed.is_ok(), "{}: {parsed:?}", meta.id());
+                patterns += 1;
+            }
+        }
+        assert!(patterns > 4_000, "{patterns}");
+    }
+
+    #[test]
     fn debug_does_not_print_the_number() {
         let phone = PhoneNumber::parse("+14155550123").unwrap();
         assert!(!format!("{phone:?}").contains("555"));
