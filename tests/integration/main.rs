@@ -2,6 +2,7 @@
 //! stand-ins (wiremock in-process, or the recording server of `scripts/connect_sim.py`).
 //! `make test` starts the stack and sets the environment; see `support.rs`.
 
+mod aws_calls;
 mod calls;
 mod contract;
 mod create;
