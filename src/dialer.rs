@@ -75,6 +75,16 @@ mod tests {
         })
     }
 
+    #[test]
+    fn the_sample_event_is_a_call_message() {
+        let event: SqsEvent =
+            serde_json::from_str(include_str!("../events/sqs-call.json")).unwrap();
+        let message = received(&event.records[0]);
+        let order = message.order.unwrap();
+        assert_eq!((order.tenant.as_str(), order.call), ("demo", 1));
+        assert_eq!(message.receive_count, 1);
+    }
+
     #[tokio::test]
     async fn only_the_messages_to_retry_are_reported_failed() {
         let worker = DialWorker {
