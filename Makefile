@@ -1,5 +1,5 @@
 # The two commands: `make run` and `make test`. Both install what they need (scripts/tools.sh).
-.PHONY: run test unit call check-infra package bench tools stop fmt lint
+.PHONY: run test unit fuzz call check-infra package bench tools stop fmt lint
 
 run:
 	bash scripts/run.sh
@@ -8,6 +8,11 @@ run:
 # only a Rust toolchain; seconds once built.
 unit:
 	cargo test --lib --bins
+
+# The hostile-input properties (src/http/hostile_tests.rs) at length, from a random seed:
+# FUZZ_CASES (default 20000) cases each. `make test` runs 256 from a fixed seed.
+fuzz:
+	HOSTILE_RANDOM=1 PROPTEST_CASES=$${FUZZ_CASES:-20000} cargo test --lib http::tests::hostile -- --nocapture
 
 # Unit tests, then the integration tests against the local stack, then the infra checks.
 test: unit

@@ -517,3 +517,6 @@ mod erasure;
 
 #[path = "uploads_tests.rs"]
 mod uploads;
+
+#[path = "hostile_tests.rs"]
+mod hostile;

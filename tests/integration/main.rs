@@ -7,10 +7,15 @@ mod calls;
 mod contract;
 mod create;
 mod erasure;
+mod fault_proxy;
+mod faults;
 mod flow;
 mod lifecycle;
+mod load;
 mod onboarding;
+mod races;
 mod review;
+mod scan;
 #[allow(dead_code)] // shared with the browser test, which uses more of it
 mod seed;
 mod support;

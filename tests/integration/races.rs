@@ -1,0 +1,141 @@
+//! Issue 11 §4: a conflict is not "not found". `DELETE /api/delete-request` raced against the
+//! verifier's final write (the code step of the call, which moves the request to `verified`)
+//! through the real DynamoDB adapter: whatever the order, a 200 or a 404 means the request is
+//! gone whole, a 503 (a conflict that outlasted the retries) means it is still there whole,
+//! and no reservation is ever left without its request.
+
+use std::collections::HashMap;
+
+use ekyc::contact_flow::{handle as verify, Verifier};
+use ekyc::dev::call_simulator::{connect_event, Call};
+use ekyc::domain::{Email, NewKycRequest, Otp, PhoneNumber, RequestId};
+use ekyc::ports::RequestStore;
+use serde_json::json;
+
+use crate::scan::{request_ids, reservations};
+use crate::support::*;
+
+const ROUNDS: usize = 50;
+const RIGHT_LAST_FOUR: &str = "6789"; // events/document.json: X123456789
+
+/// A pending request written through the store's create transaction, with its code.
+async fn pending_request(t: &Tenant, i: u32) -> (RequestId, String) {
+    let id = RequestId::generate();
+    let otp = Otp::generate();
+    let (email, _) = unique_contact();
+    let request = NewKycRequest {
+        id,
+        tenant: t.tenant.clone(),
+        email: Email::parse(&email).unwrap(),
+        phone: PhoneNumber::parse(&phone(7_000 + i)).unwrap(),
+        document_id: t.document_id.clone(),
+        otp_hash: hasher().hash(&id, &otp),
+        created_at: ekyc::unix_now(),
+        otp_expires_at: ekyc::unix_now() + 600,
+        max_attempts: 3,
+        creates_per_minute: None,
+    };
+    store().await.create_request(&request).await.unwrap();
+    (id, otp.expose().to_owned())
+}
+
+fn call_for(t: &Tenant, id: &RequestId, i: u32) -> Call {
+    Call {
+        contact_id: format!("contact-{id}"),
+        attributes: HashMap::from([
+            ("requestId".into(), id.to_string()),
+            ("tenantId".into(), t.tenant.to_string()),
+        ]),
+        customer_number: phone(7_000 + i),
+        system_number: SOURCE_NUMBER.into(),
+        instance_arn: format!("arn:aws:connect:us-east-1:000000000000:instance/{INSTANCE_ID}"),
+    }
+}
+
+async fn answer(verifier: &Verifier<ekyc::adapters::dynamodb::DynamoStore>, call: &Call, step: &str, digits: &str) -> String {
+    let parameters = HashMap::from([
+        ("step".to_owned(), step.to_owned()),
+        ("digits".to_owned(), digits.to_owned()),
+    ]);
+    let event = serde_json::from_value(connect_event(call, parameters)).unwrap();
+    verify(verifier, event, ekyc::unix_now()).await["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_request_gone() {
+    let t = Tenant::new().await;
+    let connect = connect_stand_in(200).await;
+    let app = Tenant::app(&connect).await;
+    let verifier = Verifier {
+        store: store().await,
+        hasher: hasher(),
+    };
+    let mut tally: HashMap<(u16, String), usize> = HashMap::new();
+    for i in 0..ROUNDS as u32 {
+        let (id, code) = pending_request(&t, i).await;
+        let call = call_for(&t, &id, i);
+        assert_eq!(answer(&verifier, &call, "last4", RIGHT_LAST_FOUR).await, "ok");
+
+        let delete = request(
+            "DELETE",
+            "/api/delete-request",
+            Some(&t.key),
+            Some("application/json"),
+            &json!({"id": id.to_string()}).to_string(),
+        );
+        // Both on the runtime's two workers, started together.
+        let (deleted, verified) = tokio::join!(
+            handle(&app, delete),
+            answer(&verifier, &call, "code", &code)
+        );
+        let status = deleted.status().as_u16();
+        assert!(
+            matches!(verified.as_str(), "ok" | "error"),
+            "round {i}: the verifier answered {verified}"
+        );
+        *tally.entry((status, verified.clone())).or_default() += 1;
+        let left = request_items(&t.tenant, &id.to_string()).await;
+        match status {
+            200 | 404 => {
+                assert!(
+                    left.is_empty(),
+                    "round {i}: delete answered {status} ({}) but the request survives: {:?}",
+                    text(&deleted),
+                    left.keys().collect::<Vec<_>>()
+                );
+            }
+            503 => {
+                // A conflict that outlasted the retries: said so, and nothing was lost.
+                assert!(body_json(&deleted)["error"].is_string(), "{}", text(&deleted));
+                assert!(deleted.headers().contains_key("retry-after"));
+                assert!(left.contains_key("REQ"), "round {i}: 503 but the request is gone");
+                let again = handle(
+                    &app,
+                    request(
+                        "DELETE",
+                        "/api/delete-request",
+                        Some(&t.key),
+                        Some("application/json"),
+                        &json!({"id": id.to_string()}).to_string(),
+                    ),
+                )
+                .await;
+                assert_eq!(again.status(), 200, "{}", text(&again));
+            }
+            other => panic!("round {i}: delete answered {other}: {}", text(&deleted)),
+        }
+        // The verifier said "ok" only if it verified before the delete took the request; the
+        // request is gone either way now, and its reservations with it.
+        assert!(request_items(&t.tenant, &id.to_string()).await.is_empty());
+    }
+    eprintln!("delete vs verifier outcomes over {ROUNDS} rounds (status, result): {tally:?}");
+    assert!(
+        request_ids(&t.tenant).await.is_empty(),
+        "every raced request is gone"
+    );
+    assert_eq!(
+        reservations(&t.tenant).await,
+        vec![],
+        "no reservation outlived its request"
+    );
+}
