@@ -115,8 +115,9 @@ fn check(app: &App<InMemory>, sent: &Sent) -> Result<(), TestCaseError> {
     );
     let body: Value = serde_json::from_str(&text)
         .map_err(|e| TestCaseError::fail(format!("{status} not JSON ({e}): {text}")))?;
-    let published_refusal =
-        sent.method == "PUT" && status == 400 && body == json!({"message": "Kyc request not accepted"});
+    let published_refusal = sent.method == "PUT"
+        && status == 400
+        && body == json!({"message": "Kyc request not accepted"});
     prop_assert!(
         published_refusal || body["error"].as_str().is_some_and(|e| !e.is_empty()),
         "{} without an error for {:?}: {}",
@@ -151,9 +152,35 @@ where
 /// Characters that look like others, or are invisible, or turn text around.
 fn look_alike() -> impl Strategy<Value = char> {
     prop::sample::select(vec![
-        'а', 'е', 'о', 'р', 'с', 'х', 'і', 'ӏ', 'ɑ', '＠', '．', '｡', '\u{200B}', '\u{200D}',
-        '\u{202E}', '\u{FEFF}', '\u{0301}', 'ß', 'ﬁ', '\u{212A}', 'İ', 'ı', '\u{0}', '\u{7F}',
-        '"', '\\', '\n', '\u{1F600}', '\u{FFFD}',
+        'а',
+        'е',
+        'о',
+        'р',
+        'с',
+        'х',
+        'і',
+        'ӏ',
+        'ɑ',
+        '＠',
+        '．',
+        '｡',
+        '\u{200B}',
+        '\u{200D}',
+        '\u{202E}',
+        '\u{FEFF}',
+        '\u{0301}',
+        'ß',
+        'ﬁ',
+        '\u{212A}',
+        'İ',
+        'ı',
+        '\u{0}',
+        '\u{7F}',
+        '"',
+        '\\',
+        '\n',
+        '\u{1F600}',
+        '\u{FFFD}',
     ])
 }
 
@@ -302,7 +329,11 @@ fn image_fields() -> impl Strategy<Value = String> {
 /// Nested arrays or objects `depth` deep, closed or not.
 fn nested() -> impl Strategy<Value = String> {
     (1usize..5_000, any::<bool>(), any::<bool>()).prop_map(|(depth, arrays, closed)| {
-        let (open, close) = if arrays { ("[", "]") } else { ("{\"a\": ", "}") };
+        let (open, close) = if arrays {
+            ("[", "]")
+        } else {
+            ("{\"a\": ", "}")
+        };
         let mut text = format!("{{\"email\": {}1", open.repeat(depth));
         if closed {
             text.push_str(&close.repeat(depth));
@@ -409,11 +440,21 @@ fn target() -> impl Strategy<Value = String> {
     let query_value = prop_oneof![
         ".{0,40}".prop_map(String::into_bytes),
         prop::collection::vec(any::<u8>(), 0..60),
-        prop::sample::select(vec!["true", "false", "pending", "expired", "newest", "0", "1001", "-1", "1e3", "NaN"])
-            .prop_map(|s| s.as_bytes().to_vec()),
+        prop::sample::select(vec![
+            "true", "false", "pending", "expired", "newest", "0", "1001", "-1", "1e3", "NaN"
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
         (1usize..9_000).prop_map(|n| vec![b'A'; n]),
     ];
-    let key = prop::sample::select(vec!["accepted", "status", "order", "limit", "nextToken", "x", ""]);
+    let key = prop::sample::select(vec![
+        "accepted",
+        "status",
+        "order",
+        "limit",
+        "nextToken",
+        "x",
+        "",
+    ]);
     let query = prop::collection::vec((key, query_value), 0..5).prop_map(|pairs| {
         pairs
             .iter()
@@ -422,11 +463,18 @@ fn target() -> impl Strategy<Value = String> {
             .join("&")
     });
     let path = prop_oneof![
-        prop::sample::select(JSON_ROUTES.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>()),
+        prop::sample::select(
+            JSON_ROUTES
+                .iter()
+                .map(|(_, p)| p.to_string())
+                .collect::<Vec<_>>()
+        ),
         Just("/api/requests".to_owned()),
         Just("/api/stats".to_owned()),
         Just("/api/clear-requests".to_owned()),
-        segment.clone().prop_map(|s| format!("/api/requests/{}", percent_encoded(&s, b""))),
+        segment
+            .clone()
+            .prop_map(|s| format!("/api/requests/{}", percent_encoded(&s, b""))),
         prop::collection::vec(segment, 0..4).prop_map(|segments| {
             let parts: Vec<String> = segments.iter().map(|s| percent_encoded(s, b"")).collect();
             format!("/{}", parts.join("/"))
@@ -567,7 +615,10 @@ fn the_committed_hostile_corpus_replays_cleanly() {
         }
     }
     let targets = std::fs::read_to_string(dir.join("targets.txt")).unwrap();
-    for line in targets.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in targets
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         for method in METHODS {
             let request = Sent {
                 method,

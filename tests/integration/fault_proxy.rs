@@ -28,6 +28,9 @@ pub enum Fault {
     Hang,
     /// Takes the request and resets the connection (TCP RST, no response).
     Reset,
+    /// DynamoDB only: the transaction was cancelled by a concurrent one
+    /// (`TransactionCanceledException`, every reason `TransactionConflict`).
+    Conflict,
 }
 
 pub const ALL_FAULTS: [Fault; 4] = [
@@ -52,6 +55,8 @@ struct State {
     fault: Option<Fault>,
     /// Fail only requests whose `METHOD path x-amz-target` contains this.
     only: Option<&'static str>,
+    /// Fail only this many more (then pass), if set.
+    times: Option<usize>,
 }
 
 pub struct FaultProxy {
@@ -68,6 +73,7 @@ impl FaultProxy {
         let state = Arc::new(Mutex::new(State {
             fault: None,
             only: None,
+            times: None,
         }));
         let faulted = Arc::new(AtomicUsize::new(0));
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
@@ -82,12 +88,20 @@ impl FaultProxy {
                 // does not block: how `Fault::Reset` drops a connection.
                 #[allow(deprecated)]
                 let _ = stream.set_linger(Some(Duration::ZERO));
-                let (state, counter, client, upstream) =
-                    (shared.clone(), counter.clone(), client.clone(), upstream.clone());
+                let (state, counter, client, upstream) = (
+                    shared.clone(),
+                    counter.clone(),
+                    client.clone(),
+                    upstream.clone(),
+                );
                 tokio::spawn(async move {
                     let service = service_fn(move |request: Request<Incoming>| {
-                        let (state, counter, client, upstream) =
-                            (state.clone(), counter.clone(), client.clone(), upstream.clone());
+                        let (state, counter, client, upstream) = (
+                            state.clone(),
+                            counter.clone(),
+                            client.clone(),
+                            upstream.clone(),
+                        );
                         async move {
                             let (parts, body) = request.into_parts();
                             let body = body.collect().await.map(|b| b.to_bytes());
@@ -101,18 +115,26 @@ impl FaultProxy {
                                 .unwrap_or_default();
                             let described = format!("{} {} {target}", parts.method, parts.uri);
                             let fault = {
-                                let state = state.lock().unwrap();
-                                state
-                                    .fault
-                                    .filter(|_| state.only.is_none_or(|o| described.contains(o)))
+                                let mut state = state.lock().unwrap();
+                                let matches = state.only.is_none_or(|o| described.contains(o));
+                                let fault = state.fault.filter(|_| matches);
+                                match (fault, state.times) {
+                                    (Some(_), Some(0)) => None,
+                                    (Some(fault), times) => {
+                                        state.times = times.map(|n| n - 1);
+                                        Some(fault)
+                                    }
+                                    (None, _) => None,
+                                }
                             };
                             let Some(fault) = fault else {
                                 return forward(&client, &upstream, parts, body).await;
                             };
                             counter.fetch_add(1, Ordering::SeqCst);
                             match fault {
-                                Fault::ServerError => Ok(error_answer(protocol, fault)),
-                                Fault::Throttle => Ok(error_answer(protocol, fault)),
+                                Fault::ServerError | Fault::Throttle | Fault::Conflict => {
+                                    Ok(error_answer(protocol, fault))
+                                }
                                 Fault::Hang => {
                                     tokio::time::sleep(Duration::from_secs(60)).await;
                                     Err(std::io::Error::other("hung up after a minute"))
@@ -138,9 +160,20 @@ impl FaultProxy {
     /// Fails requests with `fault` from now on (those naming `only`, if given), or passes
     /// everything again (`None`).
     pub fn set(&self, fault: Option<Fault>, only: Option<&'static str>) {
+        self.set_times(fault, only, None);
+    }
+
+    /// [`Self::set`] for the next `times` matching requests only (all of them with `None`).
+    pub fn set_times(
+        &self,
+        fault: Option<Fault>,
+        only: Option<&'static str>,
+        times: Option<usize>,
+    ) {
         let mut state = self.state.lock().unwrap();
         state.fault = fault;
         state.only = only;
+        state.times = times;
     }
 
     /// How many requests the proxy failed.
@@ -155,14 +188,20 @@ async fn forward(
     parts: hyper::http::request::Parts,
     body: Bytes,
 ) -> Result<Response<Full<Bytes>>, std::io::Error> {
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let mut request = Request::builder()
         .method(parts.method)
         .uri(format!("{upstream}{path}"));
     for (name, value) in &parts.headers {
         request = request.header(name, value);
     }
-    let request = request.body(Full::new(body)).map_err(std::io::Error::other)?;
+    let request = request
+        .body(Full::new(body))
+        .map_err(std::io::Error::other)?;
     let response = client
         .request(request)
         .await
@@ -174,6 +213,23 @@ async fn forward(
 
 /// The service's own answer when it is down or throttling.
 fn error_answer(protocol: Protocol, fault: Fault) -> Response<Full<Bytes>> {
+    if fault == Fault::Conflict {
+        assert_eq!(protocol, Protocol::AwsJson, "a conflict is DynamoDB's");
+        // As many reasons as a transaction may have items; the adapter reads the codes only.
+        let reasons = vec![
+            r#"{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}"#;
+            100
+        ];
+        let body = format!(
+            r#"{{"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", "message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]", "CancellationReasons": [{}]}}"#,
+            reasons.join(", ")
+        );
+        let response = Response::builder()
+            .status(400)
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(body);
+        return response.unwrap().map(|b| Full::new(Bytes::from(b)));
+    }
     let (status, code) = match (protocol, fault) {
         (Protocol::AwsJson, Fault::Throttle) => (400, "ThrottlingException"),
         (Protocol::RestJson, Fault::Throttle) => (429, "TooManyRequestsException"),

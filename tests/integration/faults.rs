@@ -56,7 +56,7 @@ const FRONT: &[u8] = include_bytes!("../../events/document-front.jpg");
 const SELFIE: &[u8] = include_bytes!("../../events/selfie.jpg");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Service {
+pub(crate) enum Service {
     DynamoDb,
     Ses,
     Connect,
@@ -75,7 +75,7 @@ impl Service {
     }
 
     /// The stand-in the proxy goes in front of.
-    fn upstream(self, connect: &wiremock::MockServer) -> String {
+    pub(crate) fn upstream(self, connect: &wiremock::MockServer) -> String {
         let var = match self {
             Service::DynamoDb => "AWS_ENDPOINT_URL_DYNAMODB",
             Service::Ses => "AWS_ENDPOINT_URL_SESV2",
@@ -109,24 +109,34 @@ impl Service {
 
 /// The API handler with `faulted` reached through `proxy` (and tight time-outs), every other
 /// dependency directly.
-async fn app_through(faulted: Service, proxy: &FaultProxy, connect: &wiremock::MockServer) -> TestApp {
+pub(crate) async fn app_through(
+    faulted: Service,
+    proxy: &FaultProxy,
+    connect: &wiremock::MockServer,
+) -> TestApp {
     let normal = sdk_config().await;
     let tight = ekyc::adapters::sdk::load(&FAULT_SDK).await;
     let sdk = |s: Service| if s == faulted { &tight } else { &normal };
     let endpoint = |s: Service| (s == faulted).then(|| proxy.uri.clone());
 
-    let mut ddb = aws_sdk_dynamodb::config::Builder::from(sdk(Service::DynamoDb));
-    ddb.set_endpoint_url(endpoint(Service::DynamoDb));
-    let mut ses = aws_sdk_sesv2::config::Builder::from(sdk(Service::Ses));
-    ses.set_endpoint_url(endpoint(Service::Ses));
-    let mut connect_conf = aws_sdk_connect::config::Builder::from(sdk(Service::Connect));
-    connect_conf.set_endpoint_url(Some(endpoint(Service::Connect).unwrap_or(connect.uri())));
-    let mut s3 = aws_sdk_s3::config::Builder::from(sdk(Service::S3)).force_path_style(true);
-    s3.set_endpoint_url(endpoint(Service::S3));
-    let mut textract = aws_sdk_textract::config::Builder::from(sdk(Service::Textract));
-    textract.set_endpoint_url(endpoint(Service::Textract));
-    let mut rekognition = aws_sdk_rekognition::config::Builder::from(sdk(Service::Rekognition));
-    rekognition.set_endpoint_url(endpoint(Service::Rekognition));
+    // Only the faulted client is pointed elsewhere; the others keep the stand-ins'
+    // `AWS_ENDPOINT_URL_<SERVICE>` as the SDK resolved it.
+    macro_rules! builder {
+        ($service:expr, $sdk_crate:ident) => {{
+            let mut builder = $sdk_crate::config::Builder::from(sdk($service));
+            if let Some(uri) = endpoint($service) {
+                builder = builder.endpoint_url(uri);
+            }
+            builder
+        }};
+    }
+    let ddb = builder!(Service::DynamoDb, aws_sdk_dynamodb);
+    let ses = builder!(Service::Ses, aws_sdk_sesv2);
+    let connect_conf = aws_sdk_connect::config::Builder::from(sdk(Service::Connect))
+        .endpoint_url(endpoint(Service::Connect).unwrap_or(connect.uri()));
+    let s3 = builder!(Service::S3, aws_sdk_s3).force_path_style(true);
+    let textract = builder!(Service::Textract, aws_sdk_textract);
+    let rekognition = builder!(Service::Rekognition, aws_sdk_rekognition);
 
     let bucket = image_bucket();
     let settings = AppSettings {
@@ -148,7 +158,10 @@ async fn app_through(faulted: Service, proxy: &FaultProxy, connect: &wiremock::M
         ekyc::ports::Onboarding {
             images: S3ImageStore::new(aws_sdk_s3::Client::from_conf(s3.build()), &bucket),
             fetcher: image_url::ImageUrlFetcher::new(image_url::FetchLimits::default()).unwrap(),
-            reader: TextractReader::new(aws_sdk_textract::Client::from_conf(textract.build()), &bucket),
+            reader: TextractReader::new(
+                aws_sdk_textract::Client::from_conf(textract.build()),
+                &bucket,
+            ),
             matcher: RekognitionMatcher::new(
                 aws_sdk_rekognition::Client::from_conf(rekognition.build()),
                 &bucket,
@@ -159,7 +172,13 @@ async fn app_through(faulted: Service, proxy: &FaultProxy, connect: &wiremock::M
 }
 
 fn post(key: &str, path: &str, body: serde_json::Value) -> lambda_http::Request {
-    request("POST", path, Some(key), Some("application/json"), &body.to_string())
+    request(
+        "POST",
+        path,
+        Some(key),
+        Some("application/json"),
+        &body.to_string(),
+    )
 }
 
 /// A document authenticated through the app (201); its id.
@@ -180,7 +199,13 @@ async fn face(app: &TestApp, t: &Tenant, document: &str) -> Response<Body> {
     handle(app, post(&t.key, "/api/face-authentication", body)).await
 }
 
-async fn create(app: &TestApp, t: &Tenant, email: &str, phone: &str, document: &str) -> Response<Body> {
+async fn create(
+    app: &TestApp,
+    t: &Tenant,
+    email: &str,
+    phone: &str,
+    document: &str,
+) -> Response<Body> {
     let body = json!({"email": email, "phoneNumber": phone, "documentIdentificationId": document});
     handle(app, post_create(&t.key, &body.to_string())).await
 }
@@ -191,11 +216,22 @@ fn assert_clear_failure(what: &str, expected: u16, response: &Response<Body>, to
     let status = response.status().as_u16();
     assert_eq!(status, expected, "{what}: {}", text(response));
     let error = body_json(response)["error"].as_str().map(str::to_owned);
-    assert!(error.is_some_and(|e| !e.is_empty()), "{what}: {}", text(response));
+    assert!(
+        error.is_some_and(|e| !e.is_empty()),
+        "{what}: {}",
+        text(response)
+    );
     if status == 503 {
-        assert!(response.headers().contains_key("retry-after"), "{what}: Retry-After");
+        assert!(
+            response.headers().contains_key("retry-after"),
+            "{what}: Retry-After"
+        );
     }
-    assert!(took < budget(), "{what}: answered after {took:?}, budget {:?}", budget());
+    assert!(
+        took < budget(),
+        "{what}: answered after {took:?}, budget {:?}",
+        budget()
+    );
 }
 
 /// Every fault in turn against `service`, on one handler (as one warm Lambda instance meets
@@ -224,7 +260,10 @@ async fn each_fault_of(service: Service) {
             Service::Rekognition => face(&app, &t, &document).await,
         };
         assert_clear_failure(&what, service.expected(fault), &response, started.elapsed());
-        assert!(proxy.faulted() > faulted_before, "{what}: the fault was met");
+        assert!(
+            proxy.faulted() > faulted_before,
+            "{what}: the fault was met"
+        );
         let held = store()
             .await
             .reservation_holders(
@@ -234,7 +273,11 @@ async fn each_fault_of(service: Service) {
             )
             .await
             .unwrap();
-        assert_eq!(held, (None, None), "{what}: nothing of the failed request is held");
+        assert_eq!(
+            held,
+            (None, None),
+            "{what}: nothing of the failed request is held"
+        );
 
         // The fault is gone: the same user goes through.
         proxy.set(None, None);

@@ -85,9 +85,16 @@ async fn two_hundred_concurrent_creates_over_twenty_people_give_one_201_each() {
     assert_eq!(held.len(), 2 * PEOPLE, "{held:?}");
     let mut per_winner: HashMap<&str, usize> = HashMap::new();
     for (_, holder) in &held {
-        assert!(ids.contains(holder), "a reservation held by a loser: {holder}");
+        assert!(
+            ids.contains(holder),
+            "a reservation held by a loser: {holder}"
+        );
         *per_winner.entry(holder.as_str()).or_default() += 1;
     }
     assert!(per_winner.values().all(|n| *n == 2), "{per_winner:?}");
-    assert_eq!(calls_received(&connect).await.len(), PEOPLE, "one call per winner");
+    assert_eq!(
+        calls_received(&connect).await.len(),
+        PEOPLE,
+        "one call per winner"
+    );
 }

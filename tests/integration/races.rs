@@ -52,7 +52,12 @@ fn call_for(t: &Tenant, id: &RequestId, i: u32) -> Call {
     }
 }
 
-async fn answer(verifier: &Verifier<ekyc::adapters::dynamodb::DynamoStore>, call: &Call, step: &str, digits: &str) -> String {
+async fn answer(
+    verifier: &Verifier<ekyc::adapters::dynamodb::DynamoStore>,
+    call: &Call,
+    step: &str,
+    digits: &str,
+) -> String {
     let parameters = HashMap::from([
         ("step".to_owned(), step.to_owned()),
         ("digits".to_owned(), digits.to_owned()),
@@ -74,7 +79,10 @@ async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_reque
     for i in 0..ROUNDS as u32 {
         let (id, code) = pending_request(&t, i).await;
         let call = call_for(&t, &id, i);
-        assert_eq!(answer(&verifier, &call, "last4", RIGHT_LAST_FOUR).await, "ok");
+        assert_eq!(
+            answer(&verifier, &call, "last4", RIGHT_LAST_FOUR).await,
+            "ok"
+        );
 
         let delete = request(
             "DELETE",
@@ -106,9 +114,16 @@ async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_reque
             }
             503 => {
                 // A conflict that outlasted the retries: said so, and nothing was lost.
-                assert!(body_json(&deleted)["error"].is_string(), "{}", text(&deleted));
+                assert!(
+                    body_json(&deleted)["error"].is_string(),
+                    "{}",
+                    text(&deleted)
+                );
                 assert!(deleted.headers().contains_key("retry-after"));
-                assert!(left.contains_key("REQ"), "round {i}: 503 but the request is gone");
+                assert!(
+                    left.contains_key("REQ"),
+                    "round {i}: 503 but the request is gone"
+                );
                 let again = handle(
                     &app,
                     request(
@@ -138,4 +153,87 @@ async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_reque
         vec![],
         "no reservation outlived its request"
     );
+}
+
+/// DynamoDB Local runs transactions one at a time, so the race above never meets a
+/// `TransactionConflict` (it shows both orders, decided by conditions). Conflicts are
+/// therefore injected here, with the DynamoDB adapter behind the fault proxy: a conflict
+/// that outlasts the retries is a 503 with `Retry-After` — never "not found", never "not
+/// accepted", never "all cleared" — and the request is still there, whole.
+#[tokio::test]
+async fn conflicts_that_persist_are_503_and_never_reported_as_gone_or_refused() {
+    use crate::fault_proxy::{Fault, FaultProxy, Protocol};
+    use crate::faults::{app_through, Service};
+
+    let t = Tenant::new().await;
+    let connect = connect_stand_in(200).await;
+    let proxy = FaultProxy::start(&Service::DynamoDb.upstream(&connect), Protocol::AwsJson).await;
+    let app = app_through(Service::DynamoDb, &proxy, &connect).await;
+    let verifier = Verifier {
+        store: store().await,
+        hasher: hasher(),
+    };
+    let (id, code) = pending_request(&t, 0).await;
+    let call = call_for(&t, &id, 0);
+    for (step, digits) in [("last4", RIGHT_LAST_FOUR), ("code", code.as_str())] {
+        assert_eq!(answer(&verifier, &call, step, digits).await, "ok");
+    }
+    let body = json!({"id": id.to_string()}).to_string();
+    let send = |method: &str, path: &str| {
+        let body = if method == "PUT" || path.ends_with("delete-request") {
+            body.as_str()
+        } else {
+            ""
+        };
+        request(method, path, Some(&t.key), Some("application/json"), body)
+    };
+    let busy = |response: &lambda_http::Response<lambda_http::Body>, what: &str| {
+        assert_eq!(response.status(), 503, "{what}: {}", text(response));
+        assert!(body_json(response)["error"].is_string(), "{what}");
+        assert_eq!(response.headers()["retry-after"], "1", "{what}");
+    };
+
+    proxy.set(Some(Fault::Conflict), Some("TransactWriteItems"));
+    let deleted = handle(&app, send("DELETE", "/api/delete-request")).await;
+    busy(&deleted, "delete");
+    let accepted = handle(&app, send("PUT", "/api/accept")).await;
+    busy(&accepted, "accept");
+    let cleared = handle(&app, send("DELETE", "/api/clear-requests")).await;
+    match cleared.status().as_u16() {
+        503 => busy(&cleared, "clear"),
+        200 => assert!(
+            body_json(&cleared)["remaining"].as_u64() >= Some(1),
+            "clear said {} while the request remains",
+            text(&cleared)
+        ),
+        other => panic!("clear answered {other}: {}", text(&cleared)),
+    }
+    assert!(proxy.faulted() >= 3, "the conflicts were met");
+    let left = request_items(&t.tenant, &id.to_string()).await;
+    assert!(left.contains_key("REQ"), "the request is still there");
+    assert_eq!(
+        crate::scan::s(&left["REQ"], "status"),
+        "verified",
+        "and unchanged"
+    );
+    let held: Vec<String> = reservations(&t.tenant)
+        .await
+        .into_iter()
+        .map(|(_, h)| h)
+        .collect();
+    assert_eq!(
+        held,
+        vec![id.to_string(), id.to_string()],
+        "its reservations held"
+    );
+
+    // A conflict that passes is retried away: the same calls now go through.
+    proxy.set_times(Some(Fault::Conflict), Some("TransactWriteItems"), Some(1));
+    let accepted = handle(&app, send("PUT", "/api/accept")).await;
+    assert_eq!(accepted.status(), 200, "{}", text(&accepted));
+    proxy.set_times(Some(Fault::Conflict), Some("TransactWriteItems"), Some(2));
+    let deleted = handle(&app, send("DELETE", "/api/delete-request")).await;
+    assert_eq!(deleted.status(), 200, "{}", text(&deleted));
+    assert!(request_items(&t.tenant, &id.to_string()).await.is_empty());
+    assert_eq!(reservations(&t.tenant).await, vec![]);
 }
