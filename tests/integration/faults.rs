@@ -156,7 +156,7 @@ pub(crate) async fn app_through(
             SOURCE_NUMBER,
         ),
         ekyc::ports::Onboarding {
-            images: S3ImageStore::new(aws_sdk_s3::Client::from_conf(s3.build()), &bucket),
+            images: S3ImageStore::new(aws_sdk_s3::Client::from_conf(s3.build()), &bucket, None),
             fetcher: image_url::ImageUrlFetcher::new(image_url::FetchLimits::default()).unwrap(),
             reader: TextractReader::new(
                 aws_sdk_textract::Client::from_conf(textract.build()),
