@@ -1,4 +1,4 @@
-//! Issue 11 §7, faults: each AWS dependency of the API in turn — DynamoDB, SES, Connect, S3,
+//! Issue 11 §7, faults: each AWS dependency of the API in turn — DynamoDB, SES, SQS, S3,
 //! Textract, Rekognition — answers 500, throttles, hangs past the time-out, or resets the
 //! connection (`fault_proxy.rs`, in front of the real stand-ins). For each: the API answers a
 //! clear JSON 502/503/504 (never a panic, never a Lambda error) inside the handler's budget,
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ekyc::adapters::{
-    connect::ConnectDialer, dynamodb::DynamoStore, image_url, rekognition::RekognitionMatcher,
-    s3::S3ImageStore, ses::SesMailer, textract::TextractReader,
+    dynamodb::DynamoStore, image_url, rekognition::RekognitionMatcher, s3::S3ImageStore,
+    ses::SesMailer, sqs::SqsCallQueue, textract::TextractReader,
 };
 use ekyc::config::{AppSettings, SdkSettings};
 use ekyc::domain::{Email, PhoneNumber};
@@ -59,7 +59,8 @@ const SELFIE: &[u8] = include_bytes!("../../events/selfie.jpg");
 pub(crate) enum Service {
     DynamoDb,
     Ses,
-    Connect,
+    /// The call queue (the dialer, not the API, talks to Connect).
+    Sqs,
     S3,
     Textract,
     Rekognition,
@@ -68,21 +69,23 @@ pub(crate) enum Service {
 impl Service {
     fn protocol(self) -> Protocol {
         match self {
-            Service::DynamoDb | Service::Textract | Service::Rekognition => Protocol::AwsJson,
-            Service::Ses | Service::Connect => Protocol::RestJson,
+            Service::DynamoDb | Service::Sqs | Service::Textract | Service::Rekognition => {
+                Protocol::AwsJson
+            }
+            Service::Ses => Protocol::RestJson,
             Service::S3 => Protocol::RestXml,
         }
     }
 
     /// The stand-in the proxy goes in front of.
-    pub(crate) fn upstream(self, connect: &wiremock::MockServer) -> String {
+    pub(crate) fn upstream(self) -> String {
         let var = match self {
             Service::DynamoDb => "AWS_ENDPOINT_URL_DYNAMODB",
             Service::Ses => "AWS_ENDPOINT_URL_SESV2",
             Service::S3 => "AWS_ENDPOINT_URL_S3",
             Service::Textract => "AWS_ENDPOINT_URL_TEXTRACT",
             Service::Rekognition => "AWS_ENDPOINT_URL_REKOGNITION",
-            Service::Connect => return connect.uri(),
+            Service::Sqs => "AWS_ENDPOINT_URL_SQS",
         };
         std::env::var(var).unwrap_or_else(|_| panic!("{var}: run with `make test`"))
     }
@@ -100,7 +103,7 @@ impl Service {
     /// or onboarding service that failed is 503 (try again) or, when it hung, 504.
     fn expected(self, fault: Fault) -> u16 {
         match (self, fault) {
-            (Service::Ses | Service::Connect, _) => 502,
+            (Service::Ses | Service::Sqs, _) => 502,
             (_, Fault::Hang) => 504,
             _ => 503,
         }
@@ -109,11 +112,7 @@ impl Service {
 
 /// The API handler with `faulted` reached through `proxy` (and tight time-outs), every other
 /// dependency directly.
-pub(crate) async fn app_through(
-    faulted: Service,
-    proxy: &FaultProxy,
-    connect: &wiremock::MockServer,
-) -> TestApp {
+pub(crate) async fn app_through(faulted: Service, proxy: &FaultProxy) -> TestApp {
     let normal = sdk_config().await;
     let tight = ekyc::adapters::sdk::load(&FAULT_SDK).await;
     let sdk = |s: Service| if s == faulted { &tight } else { &normal };
@@ -132,8 +131,7 @@ pub(crate) async fn app_through(
     }
     let ddb = builder!(Service::DynamoDb, aws_sdk_dynamodb);
     let ses = builder!(Service::Ses, aws_sdk_sesv2);
-    let connect_conf = aws_sdk_connect::config::Builder::from(sdk(Service::Connect))
-        .endpoint_url(endpoint(Service::Connect).unwrap_or(connect.uri()));
+    let sqs = builder!(Service::Sqs, aws_sdk_sqs);
     let s3 = builder!(Service::S3, aws_sdk_s3).force_path_style(true);
     let textract = builder!(Service::Textract, aws_sdk_textract);
     let rekognition = builder!(Service::Rekognition, aws_sdk_rekognition);
@@ -142,6 +140,7 @@ pub(crate) async fn app_through(
     let settings = AppSettings {
         allowed_countries: vec!["US".into()],
         creates_per_minute: 100_000,
+        call_delay: Duration::ZERO,
         ..AppSettings::default()
     };
     App::new(
@@ -149,11 +148,9 @@ pub(crate) async fn app_through(
         OTP_SECRET,
         DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(ddb.build()), table()),
         SesMailer::new(aws_sdk_sesv2::Client::from_conf(ses.build()), SENDER, None),
-        ConnectDialer::new(
-            aws_sdk_connect::Client::from_conf(connect_conf.build()),
-            INSTANCE_ID,
-            FLOW_ID,
-            SOURCE_NUMBER,
+        SqsCallQueue::new(
+            aws_sdk_sqs::Client::from_conf(sqs.build()),
+            new_queue("faults").await,
         ),
         ekyc::ports::Onboarding {
             images: S3ImageStore::new(aws_sdk_s3::Client::from_conf(s3.build()), &bucket, None),
@@ -238,9 +235,8 @@ fn assert_clear_failure(what: &str, expected: u16, response: &Response<Body>, to
 /// them); a new user per fault.
 async fn each_fault_of(service: Service) {
     let t = Tenant::new().await;
-    let connect = connect_stand_in(200).await;
-    let proxy = FaultProxy::start(&service.upstream(&connect), service.protocol()).await;
-    let app = app_through(service, &proxy, &connect).await;
+    let proxy = FaultProxy::start(&service.upstream(), service.protocol()).await;
+    let app = app_through(service, &proxy).await;
     // The face step needs a document whose images are stored: made while all is well.
     let document = match service {
         Service::Rekognition => new_document(&app, &t).await.map_err(|r| text(&r)).unwrap(),
@@ -253,7 +249,7 @@ async fn each_fault_of(service: Service) {
         proxy.set(Some(fault), service.only());
         let started = Instant::now();
         let response = match service {
-            Service::DynamoDb | Service::Ses | Service::Connect => {
+            Service::DynamoDb | Service::Ses | Service::Sqs => {
                 create(&app, &t, &email, &phone, &document).await
             }
             Service::S3 | Service::Textract => new_document(&app, &t).await.unwrap_err(),
@@ -308,8 +304,8 @@ async fn ses_faults_are_502_and_the_user_can_submit_again() {
 }
 
 #[tokio::test]
-async fn connect_faults_are_502_and_the_user_can_submit_again() {
-    each_fault_of(Service::Connect).await;
+async fn sqs_faults_are_502_and_the_user_can_submit_again() {
+    each_fault_of(Service::Sqs).await;
 }
 
 #[tokio::test]
@@ -331,9 +327,8 @@ async fn rekognition_faults_are_503_or_504_and_the_face_can_be_sent_again() {
 #[tokio::test]
 async fn a_dynamodb_that_is_down_altogether_is_503_at_the_key_lookup() {
     let t = Tenant::new().await;
-    let connect = connect_stand_in(200).await;
-    let proxy = FaultProxy::start(&Service::DynamoDb.upstream(&connect), Protocol::AwsJson).await;
-    let app = app_through(Service::DynamoDb, &proxy, &connect).await;
+    let proxy = FaultProxy::start(&Service::DynamoDb.upstream(), Protocol::AwsJson).await;
+    let app = app_through(Service::DynamoDb, &proxy).await;
     proxy.set(Some(Fault::ServerError), None);
     let (email, phone) = unique_contact();
     let started = Instant::now();
