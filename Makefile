@@ -9,10 +9,11 @@ run:
 unit:
 	cargo test --lib --bins
 
-# The hostile-input properties (src/http/hostile_tests.rs) at length, from a random seed:
+# The hostile-input properties (src/http/hostile_tests.rs, src/contact_flow_hostile_tests.rs)
+# at length, from a random seed:
 # FUZZ_CASES (default 20000) cases each. `make test` runs 256 from a fixed seed.
 fuzz:
-	HOSTILE_RANDOM=1 PROPTEST_CASES=$${FUZZ_CASES:-20000} cargo test --lib http::tests::hostile -- --nocapture
+	HOSTILE_RANDOM=1 PROPTEST_CASES=$${FUZZ_CASES:-20000} cargo test --lib hostile -- --nocapture
 
 # Unit tests, then the integration tests against the local stack, then the infra checks.
 test: unit

@@ -152,3 +152,7 @@ mod tests {
         assert_eq!(started.elapsed(), ANSWER_BUDGET);
     }
 }
+
+#[cfg(test)]
+#[path = "contact_flow_hostile_tests.rs"]
+mod hostile_tests;
