@@ -291,18 +291,18 @@ mod dev_call {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("tenant {tenant} has no open request; create one first"))?,
         };
-        // The call the dialer placed (the verifier hears only the latest one placed).
-        let placed = store
+        // The verifier hears only the latest call the dialer placed: answer as that contact.
+        let contact_id = store
             .load_verification(&tenant, &id)
             .await
             .map_err(|e| e.to_string())?
-            .and_then(|record| record.call_contact_id);
-        let contact_id = placed.unwrap_or_else(|| {
-            eprintln!(
-                "no call placed for it yet (the dialer places it CALL_DELAY_SECONDS after the create): answering as that call"
-            );
-            format!("local-{}", ulid::Ulid::new())
-        });
+            .and_then(|record| record.call_contact_id)
+            .ok_or_else(|| {
+                format!(
+                    "request {id} has no placed call yet: the dialer places it about \
+                     CALL_DELAY_SECONDS after the create (curl $AWS_ENDPOINT_URL_CONNECT/calls)"
+                )
+            })?;
         let call = Call {
             contact_id,
             attributes: [

@@ -540,6 +540,11 @@ mod tests {
                 call_scheduled_at: Some(NOW),
             };
             store.create_request(&request).await.unwrap();
+            // The dialer placed its call: only that contact is heard (`call_origin`).
+            let contact = crate::ports::ContactId("contact-1".into());
+            let recorded =
+                crate::ports::CallStore::record_call(store, &tenant, &id, 1, &contact, 1, NOW);
+            assert!(recorded.await.unwrap());
             (tenant, id, otp.expose().to_owned())
         }
 

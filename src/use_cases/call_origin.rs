@@ -27,17 +27,18 @@ pub struct CallOrigin<'a> {
 const PLACED_BY_US: [&str; 2] = ["API", "OUTBOUND"];
 
 impl CallOrigin<'_> {
-    /// Whether this contact is the verification call placed for `record`'s request: and, once
-    /// the dialer recorded a call, the latest one placed (its `ContactId`, or the
-    /// `InitialContactId` of a transfer of it), so an earlier call's answers no longer count
-    /// after a redial. Before the dialer recorded one (the moment between Connect accepting a
-    /// call and the write), the request's only calls are ours.
+    /// Whether this contact is the verification call placed for `record`'s request: the latest
+    /// call the dialer recorded (its `ContactId`, or the `InitialContactId` of a transfer of
+    /// it), so an earlier call's answers no longer count after a redial. A request with no
+    /// recorded call has no call to answer from; in the moment between Connect accepting a
+    /// call and the dialer's write, the callee hears "cannot complete" and can be called again
+    /// (the redelivered message records the same contact, through its `ClientToken`).
     pub fn is_the_call_of(&self, record: &VerificationRecord) -> bool {
         self.channel == "VOICE"
             && PLACED_BY_US.contains(&self.initiation)
             && !self.customer_number.is_empty()
             && self.customer_number == record.phone_number
-            && record.call_contact_id.as_deref().is_none_or(|latest| {
+            && record.call_contact_id.as_deref().is_some_and(|latest| {
                 !latest.is_empty()
                     && (latest == self.contact_id || latest == self.initial_contact_id)
             })
@@ -73,7 +74,20 @@ mod tests {
         }
     }
 
+    /// A pending request whose call the dialer placed and recorded as `contact-1`.
     async fn pending(store: &MemoryStore) -> (TenantId, RequestId, String) {
+        use crate::ports::{CallStore, ContactId};
+        let (tenant, id, code) = unplaced(store).await;
+        let contact = ContactId("contact-1".into());
+        assert!(store
+            .record_call(&tenant, &id, 1, &contact, 1, NOW)
+            .await
+            .unwrap());
+        (tenant, id, code)
+    }
+
+    /// A pending request whose call has not been placed yet.
+    async fn unplaced(store: &MemoryStore) -> (TenantId, RequestId, String) {
         let tenant = TenantId::parse("acme").unwrap();
         let document_id = DocumentId::parse("doc").unwrap();
         let document: DocumentIdentification =
@@ -226,8 +240,22 @@ mod tests {
         }
     }
 
+    /// Before the dialer recorded a call, no contact can answer for the request, however
+    /// much it looks like the request's call.
+    #[tokio::test]
+    async fn before_a_call_is_recorded_no_contact_is_heard() {
+        let store = MemoryStore::default();
+        let (t, id, code) = unplaced(&store).await;
+        let before = store.get_request(&t, &id).await.unwrap();
+        for (step, digits) in [(Step::LastFour, LAST_FOUR), (Step::Code, code.as_str())] {
+            let got = answer(&store, (&t, &id), ours(), step, digits).await;
+            assert_eq!(got, CallAnswer::ERROR);
+        }
+        assert_eq!(store.get_request(&t, &id).await.unwrap(), before);
+    }
+
     /// After a redial, the call the dialer recorded last is the only one heard (or a transfer
-    /// of it); before any is recorded, the request's own call is.
+    /// of it).
     #[tokio::test]
     async fn once_a_call_is_recorded_only_the_latest_is_heard() {
         use crate::ports::{CallStore, ContactId};

@@ -126,6 +126,7 @@ async fn answer(t: &Tenant, r: &Made, step: &str, digits: &str, now: u64) -> Str
         system_number: SOURCE_NUMBER.into(),
         instance_arn: "arn:aws:connect:us-east-1:000000000000:instance/i".into(),
     };
+    record_placed_call(&t.tenant, &r.id, &call.contact_id).await;
     let params = HashMap::from([
         ("step".to_owned(), step.to_owned()),
         ("digits".to_owned(), digits.to_owned()),

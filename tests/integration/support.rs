@@ -63,6 +63,19 @@ pub async fn store() -> DynamoStore {
     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk_config().await), table())
 }
 
+/// Records, as the dialer does once Connect accepted it, that request `id`'s call was placed as
+/// `contact`: the verifier hears only that contact. Idempotent (a second record is refused).
+pub async fn record_placed_call(tenant: &TenantId, id: &str, contact: &str) {
+    use ekyc::ports::{CallStore, ContactId};
+    let id = ekyc::domain::RequestId::parse(id).unwrap();
+    let contact = ContactId(contact.to_owned());
+    store()
+        .await
+        .record_call(tenant, &id, 1, &contact, 1, ekyc::unix_now())
+        .await
+        .unwrap();
+}
+
 /// The image bucket in moto's S3 (`IMAGE_BUCKET`, created by `admin create-table`).
 pub fn image_bucket() -> String {
     env("IMAGE_BUCKET")
