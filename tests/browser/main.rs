@@ -294,7 +294,7 @@ async fn a_request_shows_its_document_fields_images_score_and_timeline() {
                 vec![],
             )
             .await;
-        assert_eq!(events, json!(["createdAt", "verifiedAt"]));
+        assert_eq!(events, json!(["createdAt", "callPlacedAt", "verifiedAt"]));
         let score = b.js("return document.querySelector('#detail-body meter').value", vec![]).await;
         assert_eq!(score, json!(0.97));
         // The demo document's images are s3:// keys, not presigned URLs yet: placeholders.
