@@ -140,6 +140,10 @@ async fn pending(store: &MemoryStore, hasher: &OtpHasher) -> (TenantId, RequestI
         call_scheduled_at: None,
     };
     store.create_request(&request).await.unwrap();
+    // The dialer placed the call the events name as theirs ("c-1"): only it is heard.
+    let contact = crate::ports::ContactId("c-1".into());
+    let recorded = crate::ports::CallStore::record_call(store, &tenant, &id, 1, &contact, 1, NOW);
+    assert!(recorded.await.unwrap());
     (tenant, id, otp.expose().to_owned())
 }
 

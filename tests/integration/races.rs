@@ -85,6 +85,7 @@ async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_reque
         }
         let (id, code) = pending_request(&t, i).await;
         let call = call_for(&t, &id, i);
+        record_placed_call(&t.tenant, &id.to_string(), &call.contact_id).await;
         assert_eq!(
             answer(&verifier, &call, "last4", RIGHT_LAST_FOUR).await,
             "ok"
