@@ -126,14 +126,17 @@ async fn main() {
         api: env("BENCH_API"),
         endpoints,
         calls,
-        report: Report::default(),
+        report: Report {
+            path: env("BENCH_RESULTS"),
+            ..Report::default()
+        },
     };
     let started = Instant::now();
     println!("init and first request ({SPAWNS} spawns)");
     let first = init_and_first_request(&mut bench, &admin).await;
     if std::env::var("BENCH_ONLY").as_deref() == Ok("init") {
         // Comparing builds (README, Performance: the profile choices): init figures alone.
-        bench.report.print_and_save(&env("BENCH_RESULTS"));
+        bench.report.print_and_save();
         return;
     }
     println!("warm ({INVOCATIONS} invocations of one instance)");
@@ -144,7 +147,7 @@ async fn main() {
     bench
         .report
         .detail("bench_seconds", json!(started.elapsed().as_secs_f64()));
-    bench.report.print_and_save(&env("BENCH_RESULTS"));
+    bench.report.print_and_save();
 }
 
 /// Init (spawn → first `next`) and the first create of each of `SPAWNS` fresh instances.

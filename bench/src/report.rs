@@ -20,6 +20,8 @@ pub struct Row {
 pub struct Report {
     pub rows: Vec<Row>,
     pub details: serde_json::Map<String, Value>,
+    /// Where the results go; written after every figure, so a run cut short keeps what it had.
+    pub path: String,
 }
 
 impl Report {
@@ -33,13 +35,37 @@ impl Report {
         };
         println!("  {:<44} {}", row.figure, row.value);
         self.rows.push(row);
+        self.save();
+    }
+
+    fn save(&self) {
+        if self.path.is_empty() {
+            return;
+        }
+        let (cores, model) = procfs::machine();
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|r| json!({"figure": r.figure, "value": r.value, "target": r.target, "pass": r.pass, "load1": r.load}))
+            .collect();
+        let results = json!({
+            "machine": {"cores": cores, "cpu": model, "load1_at_end": procfs::load()},
+            "figures": rows,
+            "details": self.details,
+        });
+        let _ = std::fs::write(
+            &self.path,
+            serde_json::to_string_pretty(&results).unwrap() + "\n",
+        );
     }
 
     pub fn detail(&mut self, name: &str, value: Value) {
         self.details.insert(name.to_owned(), value);
     }
 
-    pub fn print_and_save(&self, path: &str) {
+    pub fn print_and_save(&self) {
+        self.save();
+        let path = &self.path;
         let (cores, model) = procfs::machine();
         let machine = format!("{cores} cores, {model}");
         let width = |f: fn(&Row) -> &str, min: usize| {
@@ -78,17 +104,6 @@ impl Report {
                 r.figure, r.value, r.target, r.load
             );
         }
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|r| json!({"figure": r.figure, "value": r.value, "target": r.target, "pass": r.pass, "load1": r.load}))
-            .collect();
-        let results = json!({
-            "machine": {"cores": cores, "cpu": model, "load1_at_end": procfs::load()},
-            "figures": rows,
-            "details": self.details,
-        });
-        std::fs::write(path, serde_json::to_string_pretty(&results).unwrap() + "\n").unwrap();
         let failed = self.rows.iter().filter(|r| r.pass == Some(false)).count();
         println!("\n{failed} figure(s) missed their target; written to {path}");
     }
