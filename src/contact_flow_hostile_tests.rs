@@ -11,13 +11,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::adapters::memory::MemoryStore;
-use crate::domain::{
-    DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, PhoneNumber, RequestStatus,
-};
-use crate::ports::{RequestLifecycle, RequestStore};
+use crate::domain::RequestStatus;
+use crate::ports::RequestLifecycle;
+use crate::use_cases::verification_fixtures::{called_request, PHONE};
 
 const NOW: u64 = 10_000;
-const PHONE: &str = "+14155550101";
 const LAST_FOUR: &str = "6789";
 
 /// One event, with what is needed to tell whether it may count.
@@ -118,33 +116,9 @@ fn is_right(sent: &Sent, step: &str, code: &str) -> bool {
         && sent.digits.as_deref().is_none_or(|d| d.trim() == right)
 }
 
+/// The request the events are about; its call was placed as "c-1", the events' own contact.
 async fn pending(store: &MemoryStore, hasher: &OtpHasher) -> (TenantId, RequestId, String) {
-    let tenant = TenantId::parse("acme").unwrap();
-    let document_id = DocumentId::parse("doc").unwrap();
-    let document: DocumentIdentification =
-        serde_json::from_str(include_str!("../events/document.json")).unwrap();
-    store.insert_document(&tenant, &document_id, document);
-    let id = RequestId::generate();
-    let otp = Otp::generate();
-    let request = NewKycRequest {
-        id,
-        tenant: tenant.clone(),
-        email: Email::parse("a@example.com").unwrap(),
-        phone: PhoneNumber::parse(PHONE).unwrap(),
-        document_id,
-        otp_hash: hasher.hash(&id, &otp),
-        created_at: NOW,
-        otp_expires_at: NOW + 600,
-        max_attempts: 3,
-        creates_per_minute: None,
-        call_scheduled_at: None,
-    };
-    store.create_request(&request).await.unwrap();
-    // The dialer placed the call the events name as theirs ("c-1"): only it is heard.
-    let contact = crate::ports::ContactId("c-1".into());
-    let recorded = crate::ports::CallStore::record_call(store, &tenant, &id, 1, &contact, 1, NOW);
-    assert!(recorded.await.unwrap());
-    (tenant, id, otp.expose().to_owned())
+    called_request(store, hasher, (NOW, NOW + 600), "c-1").await
 }
 
 fn check(events: &[Sent]) -> Result<(), TestCaseError> {

@@ -513,39 +513,11 @@ mod tests {
     mod against_a_store {
         use super::*;
         use crate::adapters::memory::{MemoryStore, Op};
-        use crate::domain::{
-            DocumentId, DocumentIdentification, Email, NewKycRequest, PhoneNumber,
-        };
-        use crate::ports::{RequestLifecycle, RequestStore};
+        use crate::ports::RequestLifecycle;
+        use crate::use_cases::verification_fixtures::called_request;
 
         async fn pending(store: &MemoryStore) -> (TenantId, RequestId, String) {
-            let tenant = TenantId::parse("acme").unwrap();
-            let document_id = DocumentId::parse("doc").unwrap();
-            let document: DocumentIdentification =
-                serde_json::from_str(include_str!("../../events/document.json")).unwrap();
-            store.insert_document(&tenant, &document_id, document);
-            let id = RequestId::generate();
-            let otp = Otp::generate();
-            let request = NewKycRequest {
-                id,
-                tenant: tenant.clone(),
-                email: Email::parse("a@example.com").unwrap(),
-                phone: PhoneNumber::parse("+14155550101").unwrap(),
-                document_id,
-                otp_hash: hasher().hash(&id, &otp),
-                created_at: NOW,
-                otp_expires_at: EXPIRES,
-                max_attempts: 3,
-                creates_per_minute: None,
-                call_scheduled_at: Some(NOW),
-            };
-            store.create_request(&request).await.unwrap();
-            // The dialer placed its call: only that contact is heard (`call_origin`).
-            let contact = crate::ports::ContactId("contact-1".into());
-            let recorded =
-                crate::ports::CallStore::record_call(store, &tenant, &id, 1, &contact, 1, NOW);
-            assert!(recorded.await.unwrap());
-            (tenant, id, otp.expose().to_owned())
+            called_request(store, &hasher(), (NOW, EXPIRES), "contact-1").await
         }
 
         async fn answer(

@@ -49,16 +49,14 @@ impl CallOrigin<'_> {
 mod tests {
     use super::*;
     use crate::adapters::memory::MemoryStore;
-    use crate::domain::{
-        DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHasher, PhoneNumber,
-        RequestId, RequestStatus, TenantId,
-    };
-    use crate::ports::{RequestLifecycle, RequestStore};
+    use crate::domain::{OtpHasher, RequestId, RequestStatus, TenantId};
+    use crate::ports::RequestLifecycle;
     use crate::use_cases::answer_call::{answer_call, CallAnswer, CallInput, CallResult, Step};
+    use crate::use_cases::verification_fixtures::{
+        called_request, unplaced_request, LAST_FOUR, PHONE,
+    };
 
     const NOW: u64 = 10_000;
-    const PHONE: &str = "+14155550101";
-    const LAST_FOUR: &str = "6789";
 
     fn hasher() -> OtpHasher {
         OtpHasher::new(&[3u8; 32]).unwrap()
@@ -76,40 +74,12 @@ mod tests {
 
     /// A pending request whose call the dialer placed and recorded as `contact-1`.
     async fn pending(store: &MemoryStore) -> (TenantId, RequestId, String) {
-        use crate::ports::{CallStore, ContactId};
-        let (tenant, id, code) = unplaced(store).await;
-        let contact = ContactId("contact-1".into());
-        assert!(store
-            .record_call(&tenant, &id, 1, &contact, 1, NOW)
-            .await
-            .unwrap());
-        (tenant, id, code)
+        called_request(store, &hasher(), (NOW, NOW + 60), "contact-1").await
     }
 
     /// A pending request whose call has not been placed yet.
     async fn unplaced(store: &MemoryStore) -> (TenantId, RequestId, String) {
-        let tenant = TenantId::parse("acme").unwrap();
-        let document_id = DocumentId::parse("doc").unwrap();
-        let document: DocumentIdentification =
-            serde_json::from_str(include_str!("../../events/document.json")).unwrap();
-        store.insert_document(&tenant, &document_id, document);
-        let id = RequestId::generate();
-        let otp = Otp::generate();
-        let request = NewKycRequest {
-            id,
-            tenant: tenant.clone(),
-            email: Email::parse("a@example.com").unwrap(),
-            phone: PhoneNumber::parse(PHONE).unwrap(),
-            document_id,
-            otp_hash: hasher().hash(&id, &otp),
-            created_at: NOW,
-            otp_expires_at: NOW + 60,
-            max_attempts: 3,
-            creates_per_minute: None,
-            call_scheduled_at: Some(NOW),
-        };
-        store.create_request(&request).await.unwrap();
-        (tenant, id, otp.expose().to_owned())
+        unplaced_request(store, &hasher(), NOW, NOW + 60).await
     }
 
     async fn answer(

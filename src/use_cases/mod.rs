@@ -21,3 +21,5 @@ pub mod redial;
 pub mod review;
 pub mod submit;
 pub mod uploads;
+#[cfg(test)]
+pub mod verification_fixtures;
