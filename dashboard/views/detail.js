@@ -6,14 +6,17 @@ import { byId, clear, h, percent, statusBadge, time } from '../dom.js';
 
 const DOCUMENT_TYPES = { P: 'Passport', ID: 'Identity card', I: 'Identity card', DL: 'Driving licence', D: 'Driving licence' };
 
-/** Timeline events, in lifecycle order; each is shown only when the request has the field. */
+/** Timeline events, in lifecycle order; each is shown only when the request has the field.
+ * The code is emailed within the create (a request whose mail failed is withdrawn), so the
+ * creation is also when it was emailed. */
 const TIMELINE = [
-  ['createdAt', 'Created'],
-  ['emailedAt', 'Code emailed'],
+  ['createdAt', 'Created; code emailed'],
   ['callPlacedAt', 'Call placed'],
   ['verifiedAt', 'Verified on the call'],
   ['acceptedAt', 'Accepted'],
-  ['failedAt', 'Failed: too many wrong answers'],
+  ['failedAt', (r) => (r.failureReason === 'call_not_placed'
+    ? 'Failed: the call could not be placed'
+    : 'Failed: too many wrong answers')],
   ['expiredAt', 'Expired: the code ran out'],
 ];
 
@@ -100,7 +103,7 @@ function faceMatch(score) {
 
 function timeline(r) {
   const events = TIMELINE.filter(([key]) => present(r[key]))
-    .map(([key, label]) => ({ key, label, at: r[key] }))
+    .map(([key, label]) => ({ key, label: typeof label === 'function' ? label(r) : label, at: r[key] }))
     .sort((a, b) => String(a.at).localeCompare(String(b.at)));
   return h('section', { class: 'timeline', 'aria-label': 'Timeline' },
     h('h3', { text: 'Timeline' }),

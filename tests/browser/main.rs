@@ -295,6 +295,8 @@ async fn a_request_shows_its_document_fields_images_score_and_timeline() {
             )
             .await;
         assert_eq!(events, json!(["createdAt", "callPlacedAt", "verifiedAt"]));
+        let timeline = b.text_of("#detail-body .timeline").await;
+        assert!(timeline.contains("Created; code emailed"), "{timeline}");
         let score = b.js("return document.querySelector('#detail-body meter').value", vec![]).await;
         assert_eq!(score, json!(0.97));
         // The demo document's images are s3:// keys, not presigned URLs yet: placeholders.
