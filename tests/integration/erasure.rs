@@ -64,21 +64,6 @@ async fn s3() -> aws_sdk_s3::Client {
     ekyc::adapters::s3::client(&sdk_config().await)
 }
 
-async fn objects_under(prefix: &str) -> Vec<String> {
-    let out = s3()
-        .await
-        .list_objects_v2()
-        .bucket(image_bucket())
-        .prefix(prefix)
-        .send()
-        .await
-        .unwrap();
-    out.contents()
-        .iter()
-        .filter_map(|o| o.key().map(str::to_owned))
-        .collect()
-}
-
 async fn tags_of(key: &str) -> Vec<(String, String)> {
     let out = s3()
         .await
@@ -153,7 +138,7 @@ async fn a_shared_document_survives_the_first_delete_and_nothing_of_the_user_out
     let connect = connect_stand_in(200).await;
     let app = Tenant::app(&connect).await;
     let document = onboard(&app, &t).await;
-    let images = objects_under(&prefix(&t, &document)).await;
+    let images = image_keys_under(&prefix(&t, &document)).await;
     assert_eq!(images.len(), 2, "front and selfie: {images:?}");
     let first = submit(&app, &t, &document).await;
     let second = submit(&app, &t, &document).await;
@@ -163,7 +148,7 @@ async fn a_shared_document_survives_the_first_delete_and_nothing_of_the_user_out
     assert!(left
         .iter()
         .any(|i| pk(i).ends_with(&format!("#DOC#{document}"))));
-    assert_eq!(objects_under(&prefix(&t, &document)).await, images);
+    assert_eq!(image_keys_under(&prefix(&t, &document)).await, images);
 
     delete(&app, &t, &second).await;
     let left: Vec<String> = user_items(&t.tenant)
@@ -176,7 +161,7 @@ async fn a_shared_document_survives_the_first_delete_and_nothing_of_the_user_out
         left,
         vec![format!("TENANT#{}#DOC#{}", t.tenant, t.document_id)]
     );
-    assert!(objects_under(&prefix(&t, &document)).await.is_empty());
+    assert!(image_keys_under(&prefix(&t, &document)).await.is_empty());
 }
 
 #[tokio::test]
@@ -206,7 +191,7 @@ async fn clearing_leaves_no_item_or_image_of_the_users() {
         .map(|i| pk(i).to_owned())
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    assert!(objects_under(&format!("tenants/{}/", t.tenant))
+    assert!(image_keys_under(&format!("tenants/{}/", t.tenant))
         .await
         .is_empty());
 }
@@ -280,7 +265,7 @@ async fn a_used_documents_images_lose_the_unused_tag() {
     let app = Tenant::app(&connect).await;
     let document = onboard(&app, &t).await;
     let unused = vec![("ekyc-retention".to_owned(), "unused".to_owned())];
-    let images = objects_under(&prefix(&t, &document)).await;
+    let images = image_keys_under(&prefix(&t, &document)).await;
     for key in &images {
         assert_eq!(tags_of(key).await, unused, "{key}");
     }
@@ -292,7 +277,7 @@ async fn a_used_documents_images_lose_the_unused_tag() {
     let body = json!({"faceImage": STANDARD.encode(SELFIE), "documentIdentificationId": document});
     let response = handle(&app, post(&t.key, "/api/face-authentication", body)).await;
     assert_eq!(response.status(), 200, "{}", text(&response));
-    for key in &objects_under(&prefix(&t, &document)).await {
+    for key in &image_keys_under(&prefix(&t, &document)).await {
         assert!(tags_of(key).await.is_empty(), "{key}");
     }
     let id = DocumentId::parse(&document).unwrap();

@@ -55,7 +55,7 @@ async fn verify_by_call(t: &Tenant, id: &str, email: &str, phone: &str) {
         system_number: SOURCE_NUMBER.into(),
         instance_arn: "arn:aws:connect:us-east-1:000000000000:instance/i".into(),
     };
-    record_placed_call(&t.tenant, id, &call.contact_id).await;
+    record_placed_call(&t.tenant, id, &call.contact_id, ekyc::unix_now()).await;
     for (step, digits) in [("last4", "6789"), ("code", code.as_str())] {
         let params = HashMap::from([
             ("step".to_owned(), step.to_owned()),

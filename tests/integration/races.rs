@@ -85,7 +85,13 @@ async fn delete_racing_the_verifiers_final_write_never_reports_a_surviving_reque
         }
         let (id, code) = pending_request(&t, i).await;
         let call = call_for(&t, &id, i);
-        record_placed_call(&t.tenant, &id.to_string(), &call.contact_id).await;
+        record_placed_call(
+            &t.tenant,
+            &id.to_string(),
+            &call.contact_id,
+            ekyc::unix_now(),
+        )
+        .await;
         assert_eq!(
             answer(&verifier, &call, "last4", RIGHT_LAST_FOUR).await,
             "ok"
@@ -186,7 +192,13 @@ async fn conflicts_that_persist_are_503_and_never_reported_as_gone_or_refused() 
     };
     let (id, code) = pending_request(&t, 0).await;
     let call = call_for(&t, &id, 0);
-    record_placed_call(&t.tenant, &id.to_string(), &call.contact_id).await;
+    record_placed_call(
+        &t.tenant,
+        &id.to_string(),
+        &call.contact_id,
+        ekyc::unix_now(),
+    )
+    .await;
     for (step, digits) in [("last4", RIGHT_LAST_FOUR), ("code", code.as_str())] {
         assert_eq!(answer(&verifier, &call, step, digits).await, "ok");
     }

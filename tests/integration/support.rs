@@ -64,16 +64,33 @@ pub async fn store() -> DynamoStore {
 }
 
 /// Records, as the dialer does once Connect accepted it, that request `id`'s call was placed as
-/// `contact`: the verifier hears only that contact. Idempotent (a second record is refused).
-pub async fn record_placed_call(tenant: &TenantId, id: &str, contact: &str) {
+/// `contact` at `at`: the verifier hears only that contact. Idempotent (a second record is
+/// refused).
+pub async fn record_placed_call(tenant: &TenantId, id: &str, contact: &str, at: u64) {
     use ekyc::ports::{CallStore, ContactId};
     let id = ekyc::domain::RequestId::parse(id).unwrap();
     let contact = ContactId(contact.to_owned());
     store()
         .await
-        .record_call(tenant, &id, 1, &contact, 1, ekyc::unix_now())
+        .record_call(tenant, &id, 1, &contact, 1, at)
         .await
         .unwrap();
+}
+
+/// The keys of the image bucket's objects under `prefix`.
+pub async fn image_keys_under(prefix: &str) -> Vec<String> {
+    let s3 = ekyc::adapters::s3::client(&sdk_config().await);
+    let out = s3
+        .list_objects_v2()
+        .bucket(image_bucket())
+        .prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    out.contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect()
 }
 
 /// The image bucket in moto's S3 (`IMAGE_BUCKET`, created by `admin create-table`).

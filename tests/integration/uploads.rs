@@ -43,21 +43,6 @@ async fn post_form(form: &Value, file: &[u8]) -> (u16, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
-async fn keys_under(prefix: &str) -> Vec<String> {
-    let s3 = ekyc::adapters::s3::client(&sdk_config().await);
-    let out = s3
-        .list_objects_v2()
-        .bucket(image_bucket())
-        .prefix(prefix)
-        .send()
-        .await
-        .unwrap();
-    out.contents()
-        .iter()
-        .filter_map(|o| o.key().map(str::to_owned))
-        .collect()
-}
-
 #[tokio::test]
 async fn an_image_posted_to_the_presigned_form_authenticates_a_document_by_its_reference() {
     let t = Tenant::new().await;
@@ -81,7 +66,7 @@ async fn an_image_posted_to_the_presigned_form_authenticates_a_document_by_its_r
 
     let (status, said) = post_form(&form, FRONT).await;
     assert!((200..300).contains(&status), "{status}: {said}");
-    assert_eq!(keys_under(&key).await, vec![key.clone()]);
+    assert_eq!(image_keys_under(&key).await, vec![key.clone()]);
 
     // Another tenant cannot use the reference: it names no object of theirs.
     let other = Tenant::new().await;
@@ -121,9 +106,9 @@ async fn an_image_posted_to_the_presigned_form_authenticates_a_document_by_its_r
     assert_eq!(created["idInformation"]["documentNumber"], "X123456789");
     let document = created["documentIdentificationId"].as_str().unwrap();
     // The upload moved under the document; Textract read it there.
-    assert!(keys_under(&key).await.is_empty());
+    assert!(image_keys_under(&key).await.is_empty());
     assert_eq!(
-        keys_under(&format!("tenants/{}/documents/{document}/", t.tenant)).await,
+        image_keys_under(&format!("tenants/{}/documents/{document}/", t.tenant)).await,
         vec![format!(
             "tenants/{}/documents/{document}/front.jpg",
             t.tenant
