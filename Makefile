@@ -24,7 +24,7 @@ test: unit
 check-infra:
 	bash scripts/check-infra.sh
 
-# The three deployable zips (api, dialer, verifier), arm64, with their sizes.
+# The four deployable zips (api, dialer, verifier, sweeper), arm64, with their sizes.
 package:
 	bash scripts/package.sh
 

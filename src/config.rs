@@ -83,6 +83,15 @@ impl SdkSettings {
         max_attempts: 2,
     };
 
+    /// The sweeper's defaults: nobody waits on it, and a failed record comes back from the
+    /// stream, so a little longer than the API's.
+    pub const SWEEPER: SdkSettings = SdkSettings {
+        connect: Duration::from_millis(1_000),
+        attempt: Duration::from_millis(2_000),
+        operation: Duration::from_millis(5_000),
+        max_attempts: 3,
+    };
+
     /// The verifier's defaults (Amazon Connect waits at most 8 s for it).
     pub const VERIFIER: SdkSettings = SdkSettings {
         connect: Duration::from_millis(500),
@@ -405,6 +414,27 @@ impl VerifierConfig {
     }
 }
 
+/// Configuration of the sweeper function (the table's stream: requests DynamoDB's TTL removed).
+#[derive(Debug, Clone)]
+pub struct SweeperConfig {
+    /// `TABLE_NAME`
+    pub table_name: String,
+    /// `IMAGE_BUCKET`: where the images of the document records it erases are.
+    pub image_bucket: String,
+    /// `SDK_*` (defaults: [`SdkSettings::SWEEPER`]).
+    pub sdk: SdkSettings,
+}
+
+impl SweeperConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: env.required("TABLE_NAME")?,
+            image_bucket: env.required("IMAGE_BUCKET")?,
+            sdk: SdkSettings::from_env(env, SdkSettings::SWEEPER)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +482,22 @@ mod tests {
         ] {
             let env = Env::from_pairs(DIALER.into_iter().chain([(name, value)]));
             assert!(DialerConfig::from_env(&env).is_err(), "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn the_sweeper_reads_its_table_and_bucket_and_names_what_is_missing() {
+        let pairs = [("TABLE_NAME", "ekyc"), ("IMAGE_BUCKET", "ekyc-images")];
+        let config = SweeperConfig::from_env(&Env::from_pairs(pairs)).unwrap();
+        assert_eq!(
+            (config.table_name.as_str(), config.image_bucket.as_str()),
+            ("ekyc", "ekyc-images")
+        );
+        assert_eq!(config.sdk, SdkSettings::SWEEPER);
+        for (missing, _) in pairs {
+            let env = Env::from_pairs(pairs.into_iter().filter(|(k, _)| *k != missing));
+            let err = SweeperConfig::from_env(&env).unwrap_err().to_string();
+            assert!(err.contains(missing), "{err}");
         }
     }
 

@@ -1,8 +1,8 @@
 //! eKYC onboarding backend. See README.md for the API, the table design and how to run it.
 //!
 //! `domain` (no AWS) ← `use_cases` over `ports` ← `adapters` (AWS, in memory); `http` is the
-//! API function's edge, `contact_flow` the verifier's, `dialer` the dialer's; `src/bin/` wires
-//! them to Lambda.
+//! API function's edge, `contact_flow` the verifier's, `dialer` the dialer's, `sweeper` the
+//! TTL sweeper's (the table's stream); `src/bin/` wires them to Lambda.
 
 pub mod adapters;
 pub mod config;
@@ -14,6 +14,7 @@ pub mod domain;
 pub mod http;
 pub mod messages;
 pub mod ports;
+pub mod sweeper;
 pub mod telemetry;
 pub mod use_cases;
 pub mod warm_up;

@@ -80,6 +80,10 @@ resource "aws_dynamodb_table" "this" {
     enabled        = true
   }
 
+  # The sweeper reads TTL removals of requests from it (the item before removal).
+  stream_enabled   = true
+  stream_view_type = "OLD_IMAGE"
+
   point_in_time_recovery {
     enabled = true
   }

@@ -30,3 +30,7 @@ output "call_queue_url" {
 output "call_dead_letter_queue_url" {
   value = aws_sqs_queue.calls_dlq.url
 }
+
+output "sweep_dead_letter_queue_url" {
+  value = aws_sqs_queue.sweep_dlq.url
+}

@@ -139,6 +139,22 @@ variable "dialer_zip" {
   default     = "../../target/lambda/dialer/bootstrap.zip"
 }
 
+variable "sweeper_zip" {
+  description = "The sweeper function package (make package)."
+  type        = string
+  default     = "../../target/lambda/sweeper/bootstrap.zip"
+}
+
+variable "sweeper_maximum_retry_attempts" {
+  description = "Retries of a stream batch the sweeper could not finish before its metadata goes to the sweeper's dead-letter queue and the shard moves on (0-100)."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.sweeper_maximum_retry_attempts >= 0 && var.sweeper_maximum_retry_attempts <= 100
+    error_message = "sweeper_maximum_retry_attempts must be from 0 to 100."
+  }
+}
+
 variable "call_delay_seconds" {
   description = "How long after a create (or a redial) the call is placed, so the email comes first (0-900)."
   type        = number
@@ -192,7 +208,7 @@ variable "dialer_maximum_concurrency" {
 }
 
 variable "alarm_topic_arn" {
-  description = "An SNS topic the dead-letter alarm notifies; empty: the alarm only shows in CloudWatch."
+  description = "An SNS topic the dead-letter alarms notify; empty: the alarms only show in CloudWatch."
   type        = string
   default     = ""
 }

@@ -213,10 +213,15 @@ FUNCTIONS = [
     ("ApiFunction", "api", "ApiConfig"),
     ("DialerFunction", "dialer", "DialerConfig"),
     ("VerifierFunction", "verifier", "VerifierConfig"),
+    ("SweeperFunction", "sweeper", "SweeperConfig"),
 ]
 
 # What Lambda's SQS event source mapping does with the dialer's role (no code of ours calls these).
 EVENT_SOURCE_MAPPING_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+# What Lambda's DynamoDB stream event source mapping does with the sweeper's role.
+STREAM_MAPPING_ACTIONS = {
+    "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams",
+}
 
 
 # ------------------------------------------------------------------ tests
@@ -237,7 +242,7 @@ def test_the_roles_together_grant_exactly_what_the_code_calls(sam, tf):
     granted = set()
     for sam_name, _, _ in FUNCTIONS:
         granted |= actions_of(sam_statements(sam, sam_name))
-    assert granted == code_actions() | EVENT_SOURCE_MAPPING_ACTIONS
+    assert granted == code_actions() | EVENT_SOURCE_MAPPING_ACTIONS | STREAM_MAPPING_ACTIONS
 
 
 def test_the_verifier_may_not_send_mail_place_calls_or_create(sam):
@@ -314,7 +319,7 @@ def test_only_the_dialer_places_calls_and_the_api_may_only_send_to_the_queue(sam
 
 def test_the_call_queue_is_encrypted_redrives_poison_only_and_its_dead_letters_raise_an_alarm(sam, tf):
     queues = sam_resources(sam, "AWS::SQS::Queue")
-    assert set(queues) == {"CallQueue", "CallDeadLetterQueue"}
+    assert set(queues) == {"CallQueue", "CallDeadLetterQueue", "SweepDeadLetterQueue"}
     assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
     redrive = queues["CallQueue"]["Properties"]["RedrivePolicy"]
     assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": "CallDeadLetterQueue.Arn"}
@@ -324,7 +329,7 @@ def test_the_call_queue_is_encrypted_redrives_poison_only_and_its_dead_letters_r
     assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": "CallDeadLetterQueue.QueueName"}
     assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
     tf_queues = tf_resources(tf, "aws_sqs_queue")
-    assert set(tf_queues) == {"calls", "calls_dlq"}
+    assert set(tf_queues) == {"calls", "calls_dlq", "sweep_dlq"}
     assert all(q["sqs_managed_sse_enabled"] is True for q in tf_queues.values())
     assert "aws_sqs_queue.calls_dlq.arn" in tf_queues["calls"]["redrive_policy"]
     assert "'maxReceiveCount': 50" in tf_queues["calls"]["redrive_policy"]
@@ -485,6 +490,9 @@ def test_the_table_matches_the_adapter(sam, tf):
     for index, name in zip(t["global_secondary_index"], gsis):
         assert (index["hash_key"], index["range_key"]) == (f"{name}pk", f"{name}sk")
     assert "var.table_deletion_protection" in t["deletion_protection_enabled"]
+    # The sweeper reads the item as it was before its removal.
+    assert table["StreamSpecification"] == {"StreamViewType": "OLD_IMAGE"}
+    assert (t["stream_enabled"], t["stream_view_type"]) == (True, "OLD_IMAGE")
 
 
 def test_throttling_and_access_logs_are_set_and_parameterised(sam, tf):
@@ -515,3 +523,69 @@ def test_the_verifier_has_reserved_concurrency_in_both(sam, tf):
     assert fn["reserved_concurrent_executions"] == "${var.verifier_reserved_concurrency}"
     assert tf["variable"]["verifier_reserved_concurrency"]["default"] == param["Default"]
     assert "ReservedConcurrentExecutions" not in sam_function(sam, "ApiFunction")
+
+
+def test_the_sweeper_is_fed_only_the_ttl_removals_of_requests_with_bounded_retries_and_a_watched_dlq(sam, tf):
+    sweeper = (ROOT / "src/sweeper.rs").read_text()
+    kind, principal = re.search(r'pub const TTL_IDENTITY: \(&str, &str\) = \("([^"]+)", "([^"]+)"\);', sweeper).groups()
+    keys = (ROOT / "src/adapters/dynamodb/keys.rs").read_text()
+    request_sk = re.search(r'pub const REQUEST_SK: &str = "([A-Z]+)";', keys).group(1)
+    expected = {
+        "eventName": ["REMOVE"],
+        "userIdentity": {"type": [kind], "principalId": [principal]},
+        "dynamodb": {"Keys": {"sk": {"S": [request_sk]}}},
+    }
+    [event] = sam_function(sam, "SweeperFunction")["Events"].values()
+    props = event["Properties"]
+    assert event["Type"] == "DynamoDB" and props["Stream"] == {"Fn::GetAtt": "Table.StreamArn"}
+    assert props["StartingPosition"] == "TRIM_HORIZON"
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    retries = sam["Parameters"][props["MaximumRetryAttempts"]["Ref"]]
+    assert 0 <= retries["MinValue"] <= retries["Default"] <= retries["MaxValue"] <= 100
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": "SweepDeadLetterQueue.Arn"}
+    [pattern] = [f["Pattern"] for f in props["FilterCriteria"]["Filters"]]
+    assert json.loads(pattern) == expected
+    alarm = sam_resources(sam, "AWS::CloudWatch::Alarm")["SweepDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": "SweepDeadLetterQueue.QueueName"}
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
+
+    mapping = tf_resources(tf, "aws_lambda_event_source_mapping")["ttl_removals"]
+    assert "aws_dynamodb_table.this.stream_arn" in mapping["event_source_arn"]
+    assert mapping["starting_position"] == "TRIM_HORIZON"
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
+    assert mapping["bisect_batch_on_function_error"] is True
+    assert "var.sweeper_maximum_retry_attempts" in mapping["maximum_retry_attempts"]
+    assert tf["variable"]["sweeper_maximum_retry_attempts"]["default"] == retries["Default"]
+    on_failure = mapping["destination_config"][0]["on_failure"][0]["destination_arn"]
+    assert "aws_sqs_queue.sweep_dlq.arn" in on_failure
+    tf_pattern = mapping["filter_criteria"][0]["filter"][0]["pattern"]
+    for value in ("REMOVE", kind, principal, request_sk, "eventName", "userIdentity", "principalId", "Keys"):
+        assert value in tf_pattern, value
+    tf_alarm = tf_resources(tf, "aws_cloudwatch_metric_alarm")["sweep_dlq"]
+    assert "aws_sqs_queue.sweep_dlq.name" in str(tf_alarm["dimensions"])
+    assert tf_alarm["metric_name"] == "ApproximateNumberOfMessagesVisible"
+
+
+def test_the_sweeper_reaches_only_its_marker_documents_counters_stream_and_document_images(sam, tf):
+    from fnmatch import fnmatchcase
+
+    assert "TENANT#x#SWEPT#x" in partition_key_shapes()
+    for statements in (sam_statements(sam, "SweeperFunction"), tf_statements(tf, "sweeper")):
+        table = table_statement(statements)
+        assert actions_of([table]) == {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+        keys = leading_keys(table)
+        assert keys == ["TENANT#*#DOC#*", "TENANT#*#STATS", "TENANT#*#SWEPT#*"]
+        for key in ("APIKEY#x", "TENANT#x", "TENANT#x#REQ#x", "TENANT#x#EMAIL#x", "TENANT#x#APIKEYS"):
+            assert not any(fnmatchcase(key, p) for p in keys), key
+        assert actions_of(statements) == {
+            "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "s3:DeleteObject", "sqs:SendMessage",
+        } | STREAM_MAPPING_ACTIONS
+    by_sid = {s["Sid"]: s for s in sam_statements(sam, "SweeperFunction")}
+    assert by_sid["Stream"]["Resource"] == {"Fn::Sub": "${Table.Arn}/stream/*"}
+    assert by_sid["Images"]["Resource"] == {"Fn::Sub": "${ImageBucket.Arn}/tenants/*/documents/*"}
+    assert by_sid["DeadLetters"]["Resource"] == {"Fn::GetAtt": "SweepDeadLetterQueue.Arn"}
+    tf_by_sid = {s["sid"]: s for s in tf_statements(tf, "sweeper")}
+    assert tf_by_sid["Stream"]["resources"] == ["${aws_dynamodb_table.this.arn}/stream/*"]
+    assert tf_by_sid["Images"]["resources"] == ["${aws_s3_bucket.images.arn}/tenants/*/documents/*"]
+    assert tf_by_sid["DeadLetters"]["resources"] == ["${aws_sqs_queue.sweep_dlq.arn}"]

@@ -390,6 +390,43 @@ pub trait StatsStore: Send + Sync {
     ) -> impl Future<Output = Result<Stats, ServiceError>> + Send;
 }
 
+/// A request item DynamoDB's TTL removed (a pending request nobody verified, a failed or an
+/// expired one), as the table's stream shows it before removal: nothing else took it off its
+/// document's count or its status count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedRequest {
+    pub tenant: TenantId,
+    pub id: RequestId,
+    pub document_id: DocumentId,
+    /// The status it was stored in (its status count; a lapsed pending one is `pending`).
+    pub status: RequestStatus,
+}
+
+/// What counting a TTL removal did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Swept {
+    /// Counted now: off its status count and its document's count. `false`: counted before
+    /// (a stream record delivered again), nothing counted twice.
+    pub counted: bool,
+    /// The document record deleted now because no request names it any more: its images are
+    /// to go too.
+    pub erased: Option<DocumentId>,
+}
+
+/// The store side of the TTL sweeper (`use_cases::sweep`).
+pub trait SweepStore: Send + Sync {
+    /// In one transaction, at most once per removed request (a marker item, kept a few days,
+    /// makes a replay change nothing): the request off its status count and off its document's
+    /// count (a document record without a count, or gone, is left alone). Then, counted now or
+    /// before (a replay finishes what a failure interrupted), the document record is deleted if
+    /// no request names it any more.
+    fn count_removal(
+        &self,
+        removed: &RemovedRequest,
+        now: u64,
+    ) -> impl Future<Output = Result<Swept, ServiceError>> + Send;
+}
+
 /// Everything the API function needs from its store.
 pub trait ApiStore:
     ApiKeyStore + RequestStore + RequestLifecycle + VerificationStore + StatsStore + CallStore

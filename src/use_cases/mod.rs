@@ -10,6 +10,7 @@
 //! - `face_authentication`: a selfie → compared with the document's face, the score recorded.
 //! - `review`: the business lists, reads, accepts, deletes and clears its requests.
 //! - `uploads`: a presigned upload of one large image, named afterwards by its reference.
+//! - `sweep`: a request DynamoDB's TTL removed → off its counts; its document erased if unused.
 
 pub mod answer_call;
 pub mod authenticate;
@@ -20,6 +21,7 @@ pub mod face_authentication;
 pub mod redial;
 pub mod review;
 pub mod submit;
+pub mod sweep;
 pub mod uploads;
 #[cfg(test)]
 pub mod verification_fixtures;

@@ -154,7 +154,11 @@ pub async fn clear<S: ApiStore, I: ImageStore>(
 /// record is already gone, so a failure cannot be retried through the API: it is logged for
 /// operators (`UNERASED`, with the keys' prefix, which holds no PII), and the bucket's lifecycle
 /// rule does not cover these objects.
-async fn erase_images<I: ImageStore>(images: &I, tenant: &TenantId, erased: &[DocumentId]) {
+pub(crate) async fn erase_images<I: ImageStore>(
+    images: &I,
+    tenant: &TenantId,
+    erased: &[DocumentId],
+) {
     if erased.is_empty() {
         return;
     }

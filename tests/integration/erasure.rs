@@ -1,10 +1,10 @@
 //! Erasure and retention against DynamoDB Local and moto's S3: deleting and clearing leave no
 //! item or image of the user once no other request names the document; a shared document
 //! survives the first delete; TTL values on requests, reservations and documents follow the
-//! retention (DynamoDB Local never deletes on TTL, so the attributes are what is checked); a
+//! retention (DynamoDB Local 3.3.1 deletes nothing on TTL in a table with a global secondary
+//! index, as ours, so the attributes are what is checked; see `sweeper.rs`); a
 //! used document's images lose the tag the bucket's lifecycle rule expires.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ekyc::domain::{DocumentId, TenantId};
@@ -16,31 +16,6 @@ use crate::support::*;
 const FRONT: &[u8] = include_bytes!("../../events/document-front.jpg");
 const SELFIE: &[u8] = include_bytes!("../../events/selfie.jpg");
 const RETENTION: u64 = 30 * 86_400;
-
-type Item = std::collections::HashMap<String, AttributeValue>;
-
-/// Every item of the tenant in the table (a scan; the local table is small).
-async fn tenant_items(tenant: &TenantId) -> Vec<Item> {
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let out = client
-            .scan()
-            .table_name(table())
-            .filter_expression("begins_with(pk, :prefix)")
-            .expression_attribute_values(":prefix", AttributeValue::S(format!("TENANT#{tenant}#")))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        items.extend(out.items.unwrap_or_default());
-        start = out.last_evaluated_key;
-        if start.is_none() {
-            return items;
-        }
-    }
-}
 
 fn pk(item: &Item) -> &str {
     item["pk"].as_s().unwrap()
@@ -90,7 +65,7 @@ fn post(key: &str, path: &str, body: Value) -> lambda_http::Request {
 }
 
 /// A document through the document and face steps (front and selfie stored): its id.
-async fn onboard(app: &TestApp, t: &Tenant) -> String {
+pub(crate) async fn onboard(app: &TestApp, t: &Tenant) -> String {
     let body = json!({"frontImage": STANDARD.encode(FRONT)});
     let response = handle(app, post(&t.key, "/api/document-authentication", body)).await;
     assert_eq!(response.status(), 201, "{}", text(&response));
@@ -104,7 +79,7 @@ async fn onboard(app: &TestApp, t: &Tenant) -> String {
     document
 }
 
-async fn submit(app: &TestApp, t: &Tenant, document: &str) -> String {
+pub(crate) async fn submit(app: &TestApp, t: &Tenant, document: &str) -> String {
     let (email, phone) = unique_contact();
     let body = json!({"email": email, "phoneNumber": phone, "documentIdentificationId": document});
     let response = handle(app, post_create(&t.key, &body.to_string())).await;
@@ -112,7 +87,7 @@ async fn submit(app: &TestApp, t: &Tenant, document: &str) -> String {
     body_json(&response)["id"].as_str().unwrap().to_owned()
 }
 
-async fn delete(app: &TestApp, t: &Tenant, id: &str) {
+pub(crate) async fn delete(app: &TestApp, t: &Tenant, id: &str) {
     let body = json!({"id": id}).to_string();
     let response = handle(
         app,
@@ -128,7 +103,7 @@ async fn delete(app: &TestApp, t: &Tenant, id: &str) {
     assert_eq!(response.status(), 200, "{}", text(&response));
 }
 
-fn prefix(t: &Tenant, document: &str) -> String {
+pub(crate) fn prefix(t: &Tenant, document: &str) -> String {
     format!("tenants/{}/documents/{document}/", t.tenant)
 }
 

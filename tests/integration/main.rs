@@ -19,5 +19,6 @@ mod scan;
 #[allow(dead_code)] // shared with the browser test, which uses more of it
 mod seed;
 mod support;
+mod sweeper;
 mod uploads;
 mod verify;

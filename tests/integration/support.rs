@@ -93,6 +93,32 @@ pub async fn image_keys_under(prefix: &str) -> Vec<String> {
         .collect()
 }
 
+pub type Item = HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// Every item of the tenant in the table (a scan; the local table is small).
+pub async fn tenant_items(tenant: &TenantId) -> Vec<Item> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = client
+            .scan()
+            .table_name(table())
+            .filter_expression("begins_with(pk, :prefix)")
+            .expression_attribute_values(":prefix", AttributeValue::S(format!("TENANT#{tenant}#")))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        items.extend(out.items.unwrap_or_default());
+        start = out.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
 /// The image bucket in moto's S3 (`IMAGE_BUCKET`, created by `admin create-table`).
 pub fn image_bucket() -> String {
     env("IMAGE_BUCKET")

@@ -12,6 +12,7 @@
 //! | a day's counters     | `TENANT#<t>#STATS`                  | `DAY#<date>#<shard>` |                    |                        |
 //! | tenant settings      | `TENANT#<t>`                        | `TENANT`           |                      |                        |
 //! | creates in a minute  | `TENANT#<t>#CREATES#<unix minute>`  | `COUNTER`          |                      |                        |
+//! | a swept TTL removal  | `TENANT#<t>#SWEPT#<requestId>`      | `SWEPT`            |                      |                        |
 //!
 //! A request is also on the second index, `gsi2`, in the partition of its status:
 //! `gsi2pk` = `TENANT#<t>#STATUS#<status>`, `gsi2sk` = `<requestId>`, except that a pending
@@ -26,7 +27,8 @@
 //!
 //! The OTP item carries `ttl` (Unix seconds), the table's TTL attribute, so abandoned codes are
 //! removed by DynamoDB; code that reads one still checks `expiresAt` itself. A minute's create
-//! counter carries one too: it is of no use two minutes later.
+//! counter carries one too: it is of no use two minutes later. So does the sweeper's marker of
+//! a request TTL removed and counted (`sweep.rs`): it only has to outlive the stream's replays.
 //!
 //! Ids are key-safe by construction (see `domain::ids`): no `#` in a key comes from input.
 
@@ -51,6 +53,7 @@ pub const REQUEST_SK: &str = "REQ";
 pub const OTP_SK: &str = "OTP";
 pub const TENANT_SK: &str = "TENANT";
 pub const COUNTER_SK: &str = "COUNTER";
+pub const SWEPT_SK: &str = "SWEPT";
 
 /// An item's primary key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +99,11 @@ pub fn create_counter(tenant: &TenantId, minute: u64) -> Key {
 
 pub fn request(tenant: &TenantId, id: &RequestId) -> Key {
     key(request_partition(tenant, id), REQUEST_SK)
+}
+
+/// The marker of a request DynamoDB's TTL removed, once the sweeper counted the removal.
+pub fn swept(tenant: &TenantId, id: &RequestId) -> Key {
+    key(format!("TENANT#{tenant}#SWEPT#{id}"), SWEPT_SK)
 }
 
 pub fn otp(tenant: &TenantId, id: &RequestId) -> Key {

@@ -13,6 +13,7 @@
 //! | `verification.rs` | `VerificationStore`: what the call's answers change            |
 //! | `calls.rs`        | `CallStore`: the call attributes the dialer and redial write   |
 //! | `counters.rs`     | `StatsStore`: the counters every write keeps, and their read   |
+//! | `sweep.rs`        | `SweepStore`: counting a request DynamoDB's TTL removed        |
 //! | `operator.rs`     | the admin tool's and tests' operations; no function calls them |
 
 mod api_keys;
@@ -25,6 +26,7 @@ mod lifecycle;
 mod listing;
 mod operator;
 mod submit;
+mod sweep;
 mod verification;
 
 use std::collections::HashMap;
@@ -45,6 +47,7 @@ use keys::Key;
 
 pub use counters::{COUNTER_SHARDS, DAY_COUNTER_DAYS};
 pub use keys::{GSI1, GSI2, TTL_ATTRIBUTE};
+pub use sweep::{removed_request, SWEPT_MARKER_SECONDS};
 
 const SERVICE: &str = "dynamodb";
 

@@ -4,7 +4,8 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use super::codec::{self, n, s, Item};
@@ -15,8 +16,9 @@ use crate::domain::{ApiKeyHash, DocumentId, DocumentIdentification, RequestId, T
 use crate::ports::ServiceError;
 
 impl DynamoStore {
-    /// Creates the table if it does not exist yet (idempotent), with its indexes and TTL.
-    /// In AWS the table comes from infra/; this serves local runs, tests and the admin tool.
+    /// Creates the table if it does not exist yet (idempotent), with its indexes, TTL and its
+    /// stream (old images, which the sweeper reads). In AWS the table comes from infra/; this
+    /// serves local runs, tests and the admin tool.
     pub async fn ensure_table(&self) -> Result<(), ServiceError> {
         let attr = |name: &str| {
             AttributeDefinition::builder()
@@ -60,6 +62,13 @@ impl DynamoStore {
             .key_schema(key(keys::SK, KeyType::Range)?)
             .global_secondary_indexes(gsi(GSI1, keys::GSI1PK, keys::GSI1SK)?)
             .global_secondary_indexes(gsi(keys::GSI2, keys::GSI2PK, keys::GSI2SK)?)
+            .stream_specification(
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::OldImage)
+                    .build()
+                    .or_service(SERVICE)?,
+            )
             .send()
             .await;
         match created {

@@ -29,6 +29,8 @@ pub enum Op {
     Postpone,
     /// The call store's reads and writes (`load_call`, `record_call`, `give_up_call`, …).
     CallState,
+    /// The TTL sweeper's `count_removal`.
+    Sweep,
 }
 
 /// What an operation does instead of its work, until healed.

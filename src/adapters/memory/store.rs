@@ -1,12 +1,13 @@
 //! The store, in memory: API keys, document records, requests with their codes, and the
 //! per-tenant email and phone reservations, behind one lock so every write is atomic.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
 mod calls;
 mod documents;
+mod sweep;
 
 use super::faults::Switches;
 use super::{Fault, Op};
@@ -54,6 +55,12 @@ struct State {
     days: HashMap<TenantId, BTreeMap<Date, DayCounts>>,
     /// Creates per tenant and minute.
     creates: HashMap<(TenantId, u64), u32>,
+    /// Requests removed as DynamoDB's TTL removes them (`MemoryStore::remove_by_ttl`), by
+    /// stored status, until the sweeper counts them: as the table's status counters, they
+    /// still count.
+    uncounted: HashMap<TenantId, StatusCounts>,
+    /// The sweeper's markers: TTL removals already counted.
+    swept: HashSet<(TenantId, RequestId)>,
 }
 
 impl State {
@@ -632,6 +639,11 @@ impl StatsStore for MemoryStore {
                 current.add(row.request.status, 1);
                 let (read_as, _) = row.request.status_at(now);
                 lapsed += i64::from(read_as != row.request.status);
+            }
+        }
+        if let Some(uncounted) = state.uncounted.get(tenant) {
+            for status in RequestStatus::ALL {
+                current.add(status, uncounted.get(status));
             }
         }
         let days = state
