@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use ekyc::domain::TenantId;
 
-use crate::support::{sdk_config, table};
+use crate::support::{setup_sdk_config, table};
 
 pub type Item = HashMap<String, AttributeValue>;
 
 /// Every item whose partition key belongs to `tenant` (`TENANT#<tenant>...`), counters and
 /// statistics excluded unless `all`.
 pub async fn tenant_items(tenant: &TenantId, all: bool) -> Vec<Item> {
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    let client = aws_sdk_dynamodb::Client::new(&setup_sdk_config().await);
     let prefix = format!("TENANT#{tenant}#");
     let mut items = Vec::new();
     let mut start = None;

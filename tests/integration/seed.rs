@@ -13,6 +13,7 @@ use ekyc::domain::{
 use ekyc::ports::RequestStore;
 use futures::future::join_all;
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use crate::support::*;
 
@@ -57,12 +58,20 @@ pub const PEOPLE: [&str; 9] = [
     "ines.silva",
 ];
 
+/// One test seeds at a time, five writes at once: the writes of one tenant share its document
+/// item, and the browser tests all seed as they start, beside their Chromiums, against a
+/// DynamoDB Local whose JVM is still cold. Forty conflicting transactions at once stalled it
+/// past the verifier's 6 s answer budget (a CI run; the dashboard is what those tests test).
+static SEEDING: Semaphore = Semaphore::const_new(1);
+const SEED_WRITES_AT_ONCE: usize = 5;
+
 async fn pending_as(
     t: &Tenant,
     emails: &[String],
     document: &DocumentId,
     code_lifetime: u64,
 ) -> Vec<Made> {
+    let _seeding = SEEDING.acquire().await.unwrap();
     let store = store().await;
     let now = ekyc::unix_now();
     let made: Vec<(NewKycRequest, Otp)> = emails
@@ -87,7 +96,7 @@ async fn pending_as(
             (request, otp)
         })
         .collect();
-    for chunk in made.chunks(25) {
+    for chunk in made.chunks(SEED_WRITES_AT_ONCE) {
         for result in join_all(chunk.iter().map(|(r, _)| store.create_request(r))).await {
             result.unwrap();
         }
@@ -196,7 +205,10 @@ pub async fn every_status(app: &TestApp, t: &Tenant) -> HashMap<&'static str, Ve
     let emails: Vec<String> = PEOPLE.iter().map(|p| format!("{p}@example.com")).collect();
     let made = pending_as(t, &emails, &t.document_id, 600).await;
     let (verified, rest) = made.split_at(5);
-    join_all(verified.iter().map(|r| verify_call(t, r, LAST_FOUR))).await;
+    let _seeding = SEEDING.acquire().await.unwrap();
+    for r in verified {
+        verify_call(t, r, LAST_FOUR).await;
+    }
     for r in &verified[3..] {
         accept(app, t, r).await;
     }

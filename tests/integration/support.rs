@@ -55,12 +55,30 @@ pub async fn sdk_config() -> SdkConfig {
     ekyc::adapters::sdk::load(&TEST_SDK).await
 }
 
+/// Patient time-outs for the tests' own setup and inspection (seeding, scans): no behaviour
+/// under test depends on them. A CI run saw DynamoDB Local answer no seeding write inside
+/// `TEST_SDK`'s 10 s while eight browser tests seeded at once beside their Chromiums.
+const SETUP_SDK: ekyc::config::SdkSettings = ekyc::config::SdkSettings {
+    connect: Duration::from_secs(5),
+    attempt: Duration::from_secs(20),
+    operation: Duration::from_secs(60),
+    max_attempts: 3,
+};
+
+/// The SDK configuration of the tests' own setup and inspection clients.
+pub async fn setup_sdk_config() -> SdkConfig {
+    ekyc::adapters::sdk::load(&SETUP_SDK).await
+}
+
 pub fn table() -> String {
     env("TABLE_NAME")
 }
 
 pub async fn store() -> DynamoStore {
-    DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk_config().await), table())
+    DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&setup_sdk_config().await),
+        table(),
+    )
 }
 
 /// Records, as the dialer does once Connect accepted it, that request `id`'s call was placed as
@@ -79,7 +97,7 @@ pub async fn record_placed_call(tenant: &TenantId, id: &str, contact: &str, at: 
 
 /// The keys of the image bucket's objects under `prefix`.
 pub async fn image_keys_under(prefix: &str) -> Vec<String> {
-    let s3 = ekyc::adapters::s3::client(&sdk_config().await);
+    let s3 = ekyc::adapters::s3::client(&setup_sdk_config().await);
     let out = s3
         .list_objects_v2()
         .bucket(image_bucket())
