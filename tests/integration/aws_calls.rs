@@ -91,6 +91,8 @@ impl Intercept for Counter {
 const TRANSACTION: &str = "DynamoDB.TransactWriteItems";
 const SEND_EMAIL: &str = "SESv2.SendEmail";
 const QUEUE_CALL: &str = "SQS.SendMessage";
+/// The document's images listed to be kept (untagged unused); none here to untag.
+const KEEP_IMAGES: &str = "S3.ListObjectsV2";
 const PLACE_CALL: &str = "Connect.StartOutboundVoiceContact";
 
 /// The counted clients of one function.
@@ -111,6 +113,17 @@ impl Clients {
         let client =
             aws_sdk_dynamodb::Client::from_conf(conf.interceptor(self.counter.clone()).build());
         DynamoStore::new(client, table())
+    }
+
+    /// The onboarding adapters, the image bucket's client counted (a create keeps the
+    /// document's images).
+    fn onboarding(&self) -> ekyc::ports::Onboarding<Aws> {
+        let mut onboarding = Aws::onboarding(&self.sdk, &image_bucket()).unwrap();
+        let conf = ekyc::adapters::s3::client(&self.sdk).config().to_builder();
+        let s3 = aws_sdk_s3::Client::from_conf(conf.interceptor(self.counter.clone()).build());
+        let signing = ekyc::adapters::s3::UploadSigning::new(&self.sdk, &image_bucket());
+        onboarding.images = ekyc::adapters::s3::S3ImageStore::new(s3, image_bucket(), signing);
+        onboarding
     }
 
     fn queue(&self, url: &str) -> SqsCallQueue {
@@ -139,7 +152,7 @@ async fn counted_app(clients: &Clients, queue_url: &str) -> App<Aws> {
         clients.store(),
         SesMailer::new(ses, SENDER, None),
         clients.queue(queue_url),
-        Aws::onboarding(&clients.sdk, &image_bucket()).unwrap(),
+        clients.onboarding(),
     )
     .unwrap()
 }
@@ -190,22 +203,34 @@ async fn each_operation_makes_its_known_aws_calls_in_its_known_hops() {
     let app = counted_app(&clients, &queue_url).await;
 
     // Create, key not yet cached: the key lookup, then the transaction, then the mail and the
-    // queued call together.
+    // queued call together, then the document's images kept (once the request is sure to
+    // stay; the tenant's document has none here: one listing).
     create(&app, &t).await;
     let (calls, hops) = counter.take();
     assert_eq!(calls[..2], ["DynamoDB.GetItem", TRANSACTION], "{calls:?}");
+    assert_eq!(calls.last().unwrap(), KEEP_IMAGES, "{calls:?}");
     assert_eq!(
         sorted(calls),
-        ["DynamoDB.GetItem", TRANSACTION, SEND_EMAIL, QUEUE_CALL]
+        [
+            "DynamoDB.GetItem",
+            TRANSACTION,
+            KEEP_IMAGES,
+            SEND_EMAIL,
+            QUEUE_CALL
+        ]
     );
-    assert_eq!(hops, 3, "key lookup, transaction, mail ∥ queue");
+    assert_eq!(hops, 4, "key lookup, transaction, mail ∥ queue, images");
 
-    // Create, key cached: one DynamoDB call, then SES and SQS concurrently.
+    // Create, key cached: one DynamoDB call, then SES and SQS concurrently, then S3.
     let (id, email) = create(&app, &t).await;
     let (calls, hops) = counter.take();
     assert_eq!(calls[0], TRANSACTION, "{calls:?}");
-    assert_eq!(sorted(calls), [TRANSACTION, SEND_EMAIL, QUEUE_CALL]);
-    assert_eq!(hops, 2, "transaction, then mail ∥ queue");
+    assert_eq!(calls.last().unwrap(), KEEP_IMAGES, "{calls:?}");
+    assert_eq!(
+        sorted(calls),
+        [TRANSACTION, KEEP_IMAGES, SEND_EMAIL, QUEUE_CALL]
+    );
+    assert_eq!(hops, 3, "transaction, then mail ∥ queue, then images");
 
     // The dialer, per queued call (the queue is read by Lambda's event source mapping, not
     // counted): the request's state, the call, the call's contact recorded.
