@@ -39,7 +39,14 @@ fn operation(service: &str, req: &Request<Incoming>) -> String {
         return format!("{service}.{name}");
     }
     let path = req.uri().path();
+    let query = req.uri().query().unwrap_or("");
     let name = match (req.method().as_str(), path) {
+        ("GET", _) if service == "S3" && query.contains("list-type=2") => {
+            "ListObjectsV2".to_owned()
+        }
+        ("DELETE", _) if service == "S3" && query.contains("tagging") => {
+            "DeleteObjectTagging".to_owned()
+        }
         ("POST", "/v2/email/outbound-emails") => "SendEmail".to_owned(),
         ("PUT", "/contact/outbound-voice") => "StartOutboundVoiceContact".to_owned(),
         ("POST", p) if p.starts_with("/v2/email/") => format!("POST {p}"),
@@ -202,6 +209,8 @@ fn short(operation: &str) -> &str {
         "SESv2.SendEmail" => "SES",
         "Connect.StartOutboundVoiceContact" => "Connect",
         "SQS.SendMessage" => "SQS",
+        "S3.ListObjectsV2" => "S3 List",
+        "S3.DeleteObjectTagging" => "S3 Untag",
         other => other,
     }
 }
