@@ -446,7 +446,7 @@ async fn load(bench: &mut Bench, admin: &str) {
     let parts: Vec<(&str, Vec<u32>)> = vec![
         ("handlers", instances.iter().map(Instance::pid).collect()),
         ("DynamoDB Local", vec![pid_of("dynamodb")]),
-        ("moto (SES, SQS)", vec![pid_of("moto")]),
+        ("moto (SES, SQS, S3)", vec![pid_of("moto")]),
         ("emulator + proxy", vec![std::process::id()]),
     ];
     let cpu = |pids: &[u32]| pids.iter().map(|p| procfs::cpu_seconds(*p)).sum::<f64>();
