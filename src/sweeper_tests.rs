@@ -6,13 +6,10 @@ use serde_json::{json, Value};
 use super::*;
 use crate::adapters::memory::{MemoryImageStore, MemoryStore, Op};
 use crate::domain::stats::{StatusCounts, Window};
-use crate::domain::{
-    DocumentId, DocumentIdentification, Email, NewKycRequest, Otp, OtpHasher, PhoneNumber,
-    RequestId, TenantId,
-};
-use crate::ports::{RequestStore, StatsStore};
+use crate::domain::{DocumentId, DocumentIdentification, RequestId, TenantId};
+use crate::ports::StatsStore;
 
-const NOW: u64 = 1_795_780_800;
+use crate::use_cases::sweep::tests::NOW;
 
 fn tenant() -> TenantId {
     TenantId::parse("acme").unwrap()
@@ -29,25 +26,10 @@ fn sweeper() -> Sweeper<MemoryStore, MemoryImageStore> {
     }
 }
 
-/// A failed request of `doc-1`, removed as DynamoDB's TTL removes it: its id.
+/// A request of `doc-1`, removed as DynamoDB's TTL removes it: its id.
 async fn removed_by_ttl(store: &MemoryStore, i: u32) -> RequestId {
-    let id = RequestId::generate();
-    let request = NewKycRequest {
-        id,
-        tenant: tenant(),
-        email: Email::parse(&format!("u{i}@example.com")).unwrap(),
-        phone: PhoneNumber::parse(&format!("+1415555{:04}", 100 + i)).unwrap(),
-        document_id: DocumentId::parse("doc-1").unwrap(),
-        otp_hash: OtpHasher::new(&[1u8; 32])
-            .unwrap()
-            .hash(&id, &Otp::generate()),
-        created_at: NOW - 90_000,
-        otp_expires_at: NOW - 89_400,
-        max_attempts: 3,
-        creates_per_minute: None,
-        call_scheduled_at: None,
-    };
-    store.create_request(&request).await.unwrap();
+    let document = DocumentId::parse("doc-1").unwrap();
+    let id = crate::use_cases::sweep::tests::request(store, &document, i).await;
     store.remove_by_ttl(&tenant(), &id).unwrap();
     id
 }

@@ -23,4 +23,4 @@ pub async fn sweep<S: SweepStore, I: ImageStore>(
 
 #[cfg(test)]
 #[path = "sweep_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::ports::{RequestStore, StatsStore};
 
-const NOW: u64 = 1_795_780_800;
+pub(crate) const NOW: u64 = 1_795_780_800;
 const JPEG: &[u8] = include_bytes!("../../tests/fixtures/images/tiny.jpg");
 
 fn tenant() -> TenantId {
@@ -31,8 +31,9 @@ async fn document(store: &MemoryStore, images: &MemoryImageStore, id: &str) -> D
     id
 }
 
-/// A pending request naming `document`, its code long run out.
-async fn request(store: &MemoryStore, document: &DocumentId, i: u32) -> RequestId {
+/// A pending request naming `document`, its code long run out (the sweeper's edge tests use
+/// it too).
+pub(crate) async fn request(store: &MemoryStore, document: &DocumentId, i: u32) -> RequestId {
     let id = RequestId::generate();
     let request = NewKycRequest {
         id,
