@@ -2,6 +2,7 @@
 //! comes from the `SdkConfig` made here, so no AWS call can wait longer than the function's
 //! settings allow ([`crate::config::SdkSettings`]).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -41,19 +42,20 @@ const CA_BUNDLES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt",
 ];
 
+/// The CA bundle file: `SSL_CERT_FILE` when set, else the first of [`CA_BUNDLES`] there is.
+fn bundle_path() -> Option<PathBuf> {
+    match std::env::var_os("SSL_CERT_FILE") {
+        Some(configured) => Some(configured.into()),
+        None => CA_BUNDLES.iter().map(PathBuf::from).find(|p| p.is_file()),
+    }
+}
+
 /// The roots the HTTPS client trusts: the CA bundle file only. The SDK's default reads the
 /// bundle and then every file of the certificate directory too (`SSL_CERT_DIR`, or the one
 /// `openssl-probe` finds: some 150 files on Debian), which the first request paid for; the
 /// bundle holds the same roots. `None` when no bundle is found: the default store then.
 fn bundle_trust_store() -> Option<TrustStore> {
-    let configured = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
-    let path = configured.or_else(|| {
-        CA_BUNDLES
-            .iter()
-            .map(std::path::PathBuf::from)
-            .find(|p| p.is_file())
-    })?;
-    let pem = std::fs::read(&path).ok()?;
+    let pem = std::fs::read(bundle_path()?).ok()?;
     Some(TrustStore::empty().with_pem_certificate(pem))
 }
 
@@ -122,14 +124,6 @@ mod tests {
 
     #[test]
     fn the_trust_store_is_the_bundle_file_when_there_is_one() {
-        let bundle = std::env::var_os("SSL_CERT_FILE")
-            .map(std::path::PathBuf::from)
-            .or_else(|| {
-                CA_BUNDLES
-                    .iter()
-                    .map(Into::into)
-                    .find(|p: &std::path::PathBuf| p.is_file())
-            });
-        assert_eq!(bundle_trust_store().is_some(), bundle.is_some());
+        assert_eq!(bundle_trust_store().is_some(), bundle_path().is_some());
     }
 }
